@@ -1,0 +1,74 @@
+// REST client for /api/v1. JSON in and out, Bearer token from the session.
+//
+// Every failure throws an ApiError {status, code, message}:
+//   - the server's {"error":{"code","message"}} when it sent one;
+//   - code 'network' (status 0) when the request never got an answer;
+//   - code 'http.<status>' for a non-JSON error response.
+// A 401 on an authenticated call also runs the session-expired handler (the app
+// sends the user to the login page and back afterwards); such errors carry
+// `handled = true` so screens need not show them.
+
+import { getToken } from './session.js';
+import { t, tOr } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.handled = false;
+  }
+}
+
+let expiredHandler = () => {};
+
+export function onSessionExpired(fn) { expiredHandler = fn; }
+
+// Lets ws.js report a rejected token the same way a REST 401 is reported.
+export function notifySessionExpired(err) { expiredHandler(err); }
+
+// api('GET', '/api/v1/me')
+// options: body (sent as JSON), auth (default true: send the token and treat a
+// 401 as an expired session), signal (AbortSignal).
+export async function api(method, path, { body, auth = true, signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = auth ? getToken() : null;
+  if (token) headers.Authorization = `Bearer ${token}`;
+
+  let res, text;
+  try {
+    res = await fetch(path, {
+      method, headers, signal,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    text = await res.text();
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', e.message);
+  }
+
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (res.ok) return data;
+
+  const body_err = data && data.error ? data.error : {};
+  const err = new ApiError(res.status, body_err.code || `http.${res.status}`,
+    body_err.message || res.statusText);
+  if (res.status === 401 && auth) {
+    err.handled = true;
+    expiredHandler(err);
+  }
+  throw err;
+}
+
+// The sentence to show for an error: our translation of its code when we have
+// one (errors.<code>), else the server's own message, else a generic one.
+export function errorText(err) {
+  if (!err) return t('errors.unknown');
+  if (err.code === 'network') return t('errors.network');
+  return tOr(`errors.${err.code}`, err.message || t('errors.unknown'));
+}
