@@ -1,0 +1,56 @@
+# Lianyi — the two commands of the README are `make run` and `make test`.
+# Everything here drives CMake; scripts/deps.sh installs what is missing.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+LISTEN     ?= 127.0.0.1:8080
+DATA       ?= ./data
+
+.PHONY: all deps build build-asan run test test-unit test-integration test-e2e test-asan style fuzz bench clean format
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLY_SANITIZE=ON
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Build, create the demo district in $(DATA) on first start, serve on $(LISTEN).
+run: build
+	$(BUILD)/lianyi serve --demo --data $(DATA) --listen $(LISTEN) --web-root web
+
+style:
+	@./scripts/check-style.sh
+
+# Every test: style, then unit + integration + e2e on the normal build, then
+# unit + integration again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: build build-asan style
+	ctest --test-dir $(BUILD) --output-on-failure -j 2
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|integration' -j 2
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -L unit
+test-integration: build
+	ctest --test-dir $(BUILD) --output-on-failure -L integration
+test-e2e: build
+	ctest --test-dir $(BUILD) --output-on-failure -L e2e
+test-asan: build-asan
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|integration'
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
