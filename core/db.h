@@ -28,6 +28,10 @@ struct ly_migration {
 int ly_db_open(const char *path, struct ly_db **out, struct ly_error *e);
 /* Finalise cached statements, checkpoint the WAL, close. NULL is fine. */
 void ly_db_close(struct ly_db *db);
+/* ly_db_open with an explicit migration list (count entries, versions strictly
+ * increasing); for tests and tools. ly_db_open uses ly_migrations. */
+int ly_db_open_with(const char *path, const struct ly_migration *migs, int count, struct ly_db **out,
+                    struct ly_error *e);
 sqlite3 *ly_db_sqlite(struct ly_db *db);
 
 /* The cached statement for sql (a static string: the pointer is the cache key),

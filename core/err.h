@@ -10,6 +10,7 @@
 #ifndef LY_ERR_H
 #define LY_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* X(name, value, http_status, default string code, message) */
@@ -65,6 +66,9 @@ int ly_error_set(struct ly_error *e, int err, const char *code, const char *mess
 /* Like ly_error_set with a printf-style English message (zh left empty). */
 int ly_error_setf(struct ly_error *e, int err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* va_list form of ly_error_setf, for helpers that wrap it. */
+int ly_error_vsetf(struct ly_error *e, int err, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 void ly_error_clear(struct ly_error *e);
 
 #endif
