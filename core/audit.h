@@ -26,12 +26,14 @@ struct ly_audit_entry {
 };
 
 /* Append e; fills *seq_out (may be NULL) with the entry's sequence number.
- * LY_ESTATE if called outside a transaction. */
+ * LY_ESTATE if called outside a transaction; LY_EINVAL without actor_id,
+ * actor_role, action or outcome; LY_ETOOBIG for a text field over 256 bytes
+ * (detail: 512). */
 int ly_audit_append(struct ly_db *db, const struct ly_audit_entry *e, int64_t *seq_out);
 
 /* Recompute the whole chain. 0 when intact (*checked_out = number of entries);
  * LY_ECONFLICT with *first_bad_seq_out = the first entry whose stored hash or
- * link does not match. */
+ * link does not match (a deleted entry is named by its missing seq). */
 int ly_audit_verify(struct ly_db *db, int64_t *checked_out, int64_t *first_bad_seq_out);
 
 #endif

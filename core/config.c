@@ -126,9 +126,16 @@ static int cfg_defaults(const struct ly_opt *opts, size_t nopts, void *target, s
 
 struct cfg_scan {
   const char *config_path; /* from --config, if given */
-  int help;
   int next;
 };
+
+/* "--help" or "-h" anywhere before "--": help wins over any other error in
+ * the flags, so a user can always get it. */
+static int cfg_wants_help(int argc, char **argv, int first) {
+  for (int i = first; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+  return 0;
+}
 
 /* The value for the flag at argv[*i]; advances *i past a separate value. */
 static const char *cfg_flag_value(const struct ly_opt *o, const char *eq, int argc, char **argv, int *i) {
@@ -140,7 +147,7 @@ static const char *cfg_flag_value(const struct ly_opt *o, const char *eq, int ar
 
 /* Walk the flags. With target NULL values are only checked (pass one). */
 static int cfg_flags(const struct ly_opt *opts, size_t nopts, void *target, int argc, char **argv, int first,
-                     int help_ok, struct cfg_scan *sc, struct ly_error *e) {
+                     struct cfg_scan *sc, struct ly_error *e) {
   int i;
   for (i = first; i < argc; i++) {
     const char *a = argv[i];
@@ -148,19 +155,17 @@ static int cfg_flags(const struct ly_opt *opts, size_t nopts, void *target, int 
       i++;
       break;
     }
-    if (help_ok && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-      sc->help = 1;
-      continue;
-    }
     if (a[0] != '-' || !strcmp(a, "-")) break; /* first positional argument */
     if (a[1] != '-') return cfg_err(e, a, "unknown option %s", a);
     const char *name = a + 2, *eq = strchr(name, '=');
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     const struct ly_opt *o = cfg_find(opts, nopts, name, len);
+    char fname[CFG_NAME_MAX];
+    snprintf(fname, sizeof fname, "%.*s", (int)(len < sizeof fname ? len : sizeof fname - 1), name);
     int is_config = len == 6 && !memcmp(name, "config", 6);
-    if (!o && !is_config) return cfg_err(e, name, "unknown option %s", a);
+    if (!o && !is_config) return cfg_err(e, fname, "unknown option %s", a);
     const char *value = cfg_flag_value(o, eq, argc, argv, &i);
-    if (!value) return cfg_err(e, name, "option %s needs a value", a);
+    if (!value) return cfg_err(e, fname, "option %s needs a value", a);
     if (is_config) sc->config_path = value;
     if (o) {
       char src[CFG_NAME_MAX + 8];
@@ -260,18 +265,20 @@ static int cfg_file(const struct ly_opt *opts, size_t nopts, void *target, const
 
 int ly_config_load(const struct ly_opt *opts, size_t nopts, void *target, int argc, char **argv, int first,
                    char *const *envp, int *next_arg, int *help_out, struct ly_error *e) {
-  struct cfg_scan sc = {NULL, 0, argc};
+  struct cfg_scan sc = {NULL, argc};
   if (!opts || !target) return LY_EINVAL;
   if (help_out) *help_out = 0;
   int rc = cfg_defaults(opts, nopts, target, e);
-  if (rc == LY_OK) rc = cfg_flags(opts, nopts, NULL, argc, argv, first, help_out != NULL, &sc, e);
-  if (rc == LY_OK && sc.help) {
+  if (rc == LY_OK && help_out && cfg_wants_help(argc, argv, first)) {
     *help_out = 1;
-  } else if (rc == LY_OK) {
+    return LY_OK;
+  }
+  if (rc == LY_OK) rc = cfg_flags(opts, nopts, NULL, argc, argv, first, &sc, e);
+  if (rc == LY_OK) {
     const char *path = sc.config_path ? sc.config_path : cfg_getenv(envp, CFG_ENV_PREFIX "CONFIG");
     if (path && *path) rc = cfg_file(opts, nopts, target, path, e);
     if (rc == LY_OK) rc = cfg_env(opts, nopts, target, envp, e);
-    if (rc == LY_OK) rc = cfg_flags(opts, nopts, target, argc, argv, first, 1, &sc, e);
+    if (rc == LY_OK) rc = cfg_flags(opts, nopts, target, argc, argv, first, &sc, e);
   }
   if (next_arg) *next_arg = sc.next;
   return rc;
@@ -304,7 +311,13 @@ void ly_config_help(FILE *out, const char *usage, const struct ly_opt *opts, siz
     if ((int)strlen(flag) > width) width = (int)strlen(flag);
     if (!strcmp(opts[i].name, "config")) has_config = 1;
   }
-  if (usage && *usage) fprintf(out, "Usage: %s\n\n", usage);
+  /* usage may be one line ("lianyi serve [options]") or a whole paragraph
+   * that already starts with "Usage:". */
+  if (usage && *usage) {
+    size_t ulen = strlen(usage);
+    fprintf(out, "%s%s%s\n", strncmp(usage, "Usage:", 6) ? "Usage: " : "", usage,
+            usage[ulen - 1] == '\n' ? "" : "\n");
+  }
   fprintf(out, "Options (flags > environment > config file > default):\n");
   for (size_t i = 0; i < nopts; i++) {
     cfg_help_flag(&opts[i], flag, sizeof flag);

@@ -35,7 +35,9 @@ struct ly_opt {
  * parsing and its index goes to *next_arg), envp (NULL-terminated, may be
  * NULL) and the config file into target. Unknown flags or keys, bad numbers,
  * out-of-range values and over-long strings are LY_EINVAL with e naming the
- * option. "--help" sets *help_out to 1 (may be NULL to treat it as unknown). */
+ * option. "--help" sets *help_out to 1 (may be NULL to treat it as unknown).
+ * "--config FILE" is accepted even when no option is named "config"; a bool
+ * flag takes a value only as --name=value; "--" ends the flags. */
 int ly_config_load(const struct ly_opt *opts, size_t nopts, void *target, int argc, char **argv,
                    int first, char *const *envp, int *next_arg, int *help_out, struct ly_error *e);
 

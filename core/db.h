@@ -37,13 +37,19 @@ sqlite3 *ly_db_sqlite(struct ly_db *db);
 /* The cached statement for sql (a static string: the pointer is the cache key),
  * reset and with bindings cleared. Owned by db; do not finalise. NULL on a
  * prepare error (counted, and the SQLite message logged by the caller via
- * ly_db_errmsg). At most LY_DB_STMT_CACHE_MAX distinct statements. */
+ * ly_db_errmsg). At most LY_DB_STMT_CACHE_MAX distinct statements.
+ * Asking again for the same sql resets the statement, so do not use one sql
+ * string in a loop nested inside itself; and sqlite3_reset a SELECT once read
+ * (an un-reset statement keeps its read transaction open). */
 #define LY_DB_STMT_CACHE_MAX 1024
 sqlite3_stmt *ly_db_stmt(struct ly_db *db, const char *sql);
 /* Run SQL text without results (DDL, pragmas, migrations). */
 int ly_db_exec(struct ly_db *db, const char *sql);
 
-/* Transactions nest: the outermost is BEGIN IMMEDIATE, inner ones SAVEPOINTs. */
+/* Transactions nest: the outermost is BEGIN IMMEDIATE, inner ones SAVEPOINTs.
+ * ly_db_rollback undoes the innermost level only (a no-op outside a
+ * transaction). If ly_db_commit fails, that level has already been rolled
+ * back: do not call ly_db_rollback for it again. Commit outside: LY_ESTATE. */
 int ly_db_begin(struct ly_db *db);
 int ly_db_commit(struct ly_db *db);
 void ly_db_rollback(struct ly_db *db);

@@ -30,7 +30,10 @@ size_t ly_json_depth(const char *buf, size_t len);
 char *ly_json_dump(const json_t *v, size_t *len_out);
 
 /* Field getters. `required`: a missing field is an error; otherwise *out is
- * left untouched. Strings: 1..max_len bytes of valid UTF-8, no NUL. */
+ * left untouched. A JSON null counts as missing. Strings: 1..max_len bytes
+ * of valid UTF-8, no NUL. A missing required field is LY_EINVAL with code
+ * "request.missing_field". ly_json_parse accepts an object or array at the top
+ * level; max_depth 0 means LY_JSON_MAX_DEPTH_DEFAULT, max_bytes 0 no limit. */
 int ly_json_get_str(const json_t *obj, const char *key, size_t max_len, int required, const char **out,
                     struct ly_error *e);
 int ly_json_get_int(const json_t *obj, const char *key, int64_t min, int64_t max, int required,

@@ -78,9 +78,11 @@ static void log_write(int fd, const char *buf, size_t len) {
 }
 
 static void log_emit(const struct ly_logger *lg, enum ly_log_level level, const char *event, json_t *fields,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void log_emit(const struct ly_logger *lg, enum ly_log_level level, const char *event, json_t *fields,
                      const char *fmt, va_list ap) {
   char msg[LOG_MSG_MAX], ts[32];
-  int n = vsnprintf(msg, sizeof msg, fmt ? fmt : "", ap);
+  int n = fmt ? vsnprintf(msg, sizeof msg, fmt, ap) : -1;
   if (n < 0)
     msg[0] = '\0';
   else if ((size_t)n >= sizeof msg)

@@ -79,8 +79,9 @@ static void test_migrations_fresh(void **state) {
   int v = -1;
   assert_int_equal(ly_db_user_version(db, &v), LY_OK);
   assert_true(ly_migrations_count >= 2);
-  assert_int_equal(v, ly_migrations_count);
+  /* the newest compiled-in version (== ly_migrations_count while the numbers have no gaps) */
   assert_int_equal(v, ly_migrations[ly_migrations_count - 1].version);
+  assert_true(v >= ly_migrations_count);
   assert_null(ly_migrations[ly_migrations_count].name); /* sentinel */
   /* tables of 0001 and 0002 exist */
   assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('audit','accounts','drugs')"),
@@ -111,7 +112,7 @@ static void test_reopen_is_noop(void **state) {
   db = fx_open(f);
   int v = 0;
   assert_int_equal(ly_db_user_version(db, &v), LY_OK);
-  assert_int_equal(v, ly_migrations_count);
+  assert_int_equal(v, ly_migrations[ly_migrations_count - 1].version);
   assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master"), tables);
   assert_int_equal(q_int(db, "SELECT count(*) FROM settings WHERE key = 'k'"), 1);
 }
