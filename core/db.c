@@ -231,14 +231,47 @@ const char *ly_db_col_text(sqlite3_stmt *st, int col) {
   return t ? (const char *)t : "";
 }
 
-/* One migration in one transaction with its user_version, so a failure
- * leaves the database exactly at the previous version. */
-static int db_migrate_one(struct ly_db *db, const struct ly_migration *m, struct ly_error *e) {
+/* Applied migrations are recorded by number in schema_migrations, so a
+ * migration that lands after a higher-numbered one (parallel work) is still
+ * applied; user_version mirrors the highest applied number for tools. */
+static const char *SQL_MIG_TABLE =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+static const char *SQL_MIG_HAVE = "SELECT 1 FROM schema_migrations WHERE version = ?1";
+static const char *SQL_MIG_ADD =
+    "INSERT INTO schema_migrations(version, name, applied_at) "
+    "VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))";
+static const char *SQL_MIG_MAX = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+
+static int db_migration_applied(struct ly_db *db, int version, int *applied) {
+  sqlite3_stmt *st = ly_db_stmt(db, SQL_MIG_HAVE);
+  if (!st) return LY_EDB;
+  sqlite3_bind_int(st, 1, version);
+  int rc = sqlite3_step(st);
+  *applied = rc == SQLITE_ROW;
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? LY_OK : ly_db_rc(db, rc);
+}
+
+/* One migration in one transaction with its schema_migrations row and
+ * user_version, so a failure leaves the database exactly as it was. */
+static int db_migrate_one(struct ly_db *db, const struct ly_migration *m, int top, struct ly_error *e) {
   char pragma[64];
   /* PRAGMA values cannot be bound; the number is ours, not input. */
-  snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+  snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", top);
   int rc = ly_db_begin(db);
   if (rc == LY_OK) rc = ly_db_exec(db, m->sql);
+  if (rc == LY_OK) {
+    sqlite3_stmt *st = ly_db_stmt(db, SQL_MIG_ADD);
+    rc = st ? LY_OK : LY_EDB;
+    if (st) {
+      sqlite3_bind_int(st, 1, m->version);
+      sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+      int src = sqlite3_step(st);
+      sqlite3_reset(st);
+      if (src != SQLITE_DONE) rc = ly_db_rc(db, src);
+    }
+  }
   if (rc == LY_OK) rc = ly_db_exec(db, pragma);
   if (rc != LY_OK) {
     ly_error_setf(e, rc, "internal.migration", "migration %s failed: %s", m->name, ly_db_errmsg(db));
@@ -252,23 +285,53 @@ static int db_migrate_one(struct ly_db *db, const struct ly_migration *m, struct
   return rc;
 }
 
-static int db_migrate(struct ly_db *db, const struct ly_migration *migs, int count, struct ly_error *e) {
-  int have = 0, known = count > 0 ? migs[count - 1].version : 0;
-  for (int i = 0; i < count; i++) {
-    if (!migs[i].sql || !migs[i].name || migs[i].version <= (i ? migs[i - 1].version : 0))
-      return ly_error_setf(e, LY_EINTERNAL, "internal.migration",
-                           "compiled-in migration %d is out of order or incomplete", i);
-  }
-  int rc = ly_db_user_version(db, &have);
-  if (rc) return ly_error_setf(e, rc, "internal.database", "cannot read user_version: %s", ly_db_errmsg(db));
+/* A database that recorded a migration this program does not know was made
+ * by a newer lianyi: refuse it rather than run on a schema we cannot read. */
+static int db_check_not_newer(struct ly_db *db, const struct ly_migration *migs, int count,
+                              struct ly_error *e) {
+  sqlite3_stmt *st = ly_db_stmt(db, SQL_MIG_MAX);
+  if (!st)
+    return ly_error_setf(e, LY_EDB, "internal.database", "cannot read schema_migrations: %s",
+                         ly_db_errmsg(db));
+  int rc = sqlite3_step(st);
+  int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW)
+    return ly_error_setf(e, ly_db_rc(db, rc), "internal.database", "cannot read schema_migrations: %s",
+                         ly_db_errmsg(db));
+  int uv = 0;
+  if (ly_db_user_version(db, &uv) == LY_OK && uv > have) have = uv;
+  int known = count > 0 ? migs[count - 1].version : 0;
   if (have > known)
     return ly_error_setf(e, LY_ECONFLICT, "internal.schema_too_new",
                          "database schema version %d is newer than this program knows (%d); "
                          "run a newer lianyi or restore a matching backup",
                          have, known);
+  return LY_OK;
+}
+
+static int db_migrate(struct ly_db *db, const struct ly_migration *migs, int count, struct ly_error *e) {
   for (int i = 0; i < count; i++) {
-    if (migs[i].version <= have) continue;
-    rc = db_migrate_one(db, &migs[i], e);
+    if (!migs[i].sql || !migs[i].name || migs[i].version <= (i ? migs[i - 1].version : 0))
+      return ly_error_setf(e, LY_EINTERNAL, "internal.migration",
+                           "compiled-in migration %d is out of order or incomplete", i);
+  }
+  int rc = ly_db_exec(db, SQL_MIG_TABLE);
+  if (rc)
+    return ly_error_setf(e, rc, "internal.database", "cannot create schema_migrations: %s", ly_db_errmsg(db));
+  rc = db_check_not_newer(db, migs, count, e);
+  if (rc) return rc;
+  int top = 0; /* highest applied so far, mirrored into user_version */
+  rc = ly_db_user_version(db, &top);
+  if (rc) return ly_error_setf(e, rc, "internal.database", "cannot read user_version: %s", ly_db_errmsg(db));
+  for (int i = 0; i < count; i++) {
+    int applied = 0;
+    rc = db_migration_applied(db, migs[i].version, &applied);
+    if (rc)
+      return ly_error_setf(e, rc, "internal.database", "cannot read schema_migrations: %s", ly_db_errmsg(db));
+    if (applied) continue;
+    if (migs[i].version > top) top = migs[i].version;
+    rc = db_migrate_one(db, &migs[i], top, e);
     if (rc) return rc;
   }
   return LY_OK;

@@ -292,6 +292,37 @@ static void test_migration_failure(void **state) {
   assert_null(f->db);
 }
 
+/* Migrations written in parallel may land out of number order: a database
+ * that has 1 and 3 still gets 2 when a binary that knows 2 opens it. */
+static void test_migration_landing_late_is_applied(void **state) {
+  struct fx *f = *state;
+  const struct ly_migration first[] = {
+      {1, "0001_a.sql", "CREATE TABLE a(x)"},
+      {3, "0003_c.sql", "CREATE TABLE c(x)"},
+  };
+  const struct ly_migration all[] = {
+      {1, "0001_a.sql", "CREATE TABLE a(x)"},
+      {2, "0002_b.sql", "CREATE TABLE b(x)"},
+      {3, "0003_c.sql", "CREATE TABLE c(x)"},
+  };
+  struct ly_error e;
+  ly_error_clear(&e);
+  assert_int_equal(ly_db_open_with(f->path, first, 2, &f->db, &e), LY_OK);
+  ly_db_close(f->db);
+  f->db = NULL;
+  assert_int_equal(ly_db_open_with(f->path, all, 3, &f->db, &e), LY_OK);
+  assert_int_equal(q_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'b'"), 1);
+  assert_int_equal(q_int(f->db, "SELECT count(*) FROM schema_migrations"), 3);
+  int v = 0;
+  assert_int_equal(ly_db_user_version(f->db, &v), LY_OK);
+  assert_int_equal(v, 3);
+  ly_db_close(f->db);
+  f->db = NULL;
+  /* and reopening applies nothing twice */
+  assert_int_equal(ly_db_open_with(f->path, all, 3, &f->db, &e), LY_OK);
+  assert_int_equal(q_int(f->db, "SELECT count(*) FROM schema_migrations"), 3);
+}
+
 static void test_newer_schema_refused(void **state) {
   struct fx *f = *state;
   struct ly_db *db = fx_open(f);
@@ -346,6 +377,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stmt_cache, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_stmt_cache_full, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_migration_failure, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_migration_landing_late_is_applied, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_newer_schema_refused, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_open_bad_path, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_bind_helpers, fx_setup, fx_teardown),
