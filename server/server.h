@@ -16,21 +16,23 @@ struct lws_context;
 struct ly_db;
 struct ly_metrics;
 struct ly_auth;
+struct ly_http;
+struct ly_listener;
 
 /* Everything configurable (see server/options.c for the table, --help). */
 struct ly_config {
-  char listen[LY_OPT_STR_MAX];     /* HOST:PORT, default 127.0.0.1:8080 */
-  char data[LY_OPT_STR_MAX];       /* data directory, default ./data */
-  char web_root[LY_OPT_STR_MAX];   /* static files, default: web/ beside the binary's source */
+  char listen[LY_OPT_STR_MAX];   /* HOST:PORT, default 127.0.0.1:8080 */
+  char data[LY_OPT_STR_MAX];     /* data directory, default ./data */
+  char web_root[LY_OPT_STR_MAX]; /* static files, default: web/ beside the binary's source */
   char tls_cert[LY_OPT_STR_MAX];
   char tls_key[LY_OPT_STR_MAX];
   char master_key[LY_OPT_STR_MAX]; /* 64 hex chars; else data/master.key is made/read */
   char log_level[LY_OPT_STR_MAX];
-  char config[LY_OPT_STR_MAX];     /* the config file itself */
-  int demo;                        /* create the demo district when the data dir is empty */
-  int64_t session_ttl_s;           /* default 43200 (12 h) */
-  int64_t max_body;                /* bytes, default 1 MiB */
-  int64_t max_connections;         /* default 20000 */
+  char config[LY_OPT_STR_MAX]; /* the config file itself */
+  int demo;                    /* create the demo district when the data dir is empty */
+  int64_t session_ttl_s;       /* default 43200 (12 h) */
+  int64_t max_body;            /* bytes, default 1 MiB */
+  int64_t max_connections;     /* default 20000 */
 };
 
 struct ly_server {
@@ -43,13 +45,16 @@ struct ly_server {
   struct ly_metrics *metrics;
   struct ly_auth *auth;
   int64_t started_mono_ms;
-  int stopping;                    /* set on SIGTERM/SIGINT; the loop drains and exits */
-  int listen_port;                 /* the port actually bound (for --listen :0) */
+  int stopping;                 /* set on SIGTERM/SIGINT; the loop drains and exits */
+  int listen_port;              /* the port actually bound (for --listen :0) */
+  struct ly_http *http;         /* the HTTP layer's state (server/http.c) */
+  struct ly_listener *listener; /* the listening socket (server/listener.c) */
 };
 
 /* Build the context from argv of `lianyi serve …`, open the data directory
  * and the database (migrating, and seeding the demo when asked), and bind.
- * Returns 0 or an LY_E* code with a message already logged. */
+ * Returns 0 or an LY_E* code with a message already logged; returns 1 when
+ * `--help` was asked for (the help is printed on stdout, nothing is opened). */
 int server_init(struct ly_server *srv, int argc, char **argv, int first);
 /* Run the service loop until SIGTERM/SIGINT, then drain and return 0. */
 int server_run(struct ly_server *srv);

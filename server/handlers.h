@@ -1,0 +1,22 @@
+/* server/handlers.h — the REST handlers that server/routes.c lists.
+ * Each follows ly_handler (http.h): fill resp, return 0 (or an LY_E* code,
+ * which the HTTP layer turns into the generic error of that code). */
+#ifndef LY_HANDLERS_H
+#define LY_HANDLERS_H
+
+#include "server/http.h"
+
+/* h_sessions.c */
+/* {id, username, role, name, name_en} of an account (new reference). */
+json_t *h_account_json(const struct ly_account *acct);
+int h_sessions_create(struct ly_req *req, struct ly_resp *resp);
+int h_sessions_delete_current(struct ly_req *req, struct ly_resp *resp);
+int h_me_get(struct ly_req *req, struct ly_resp *resp);
+/* h_access_log.c */
+int h_access_log_get(struct ly_req *req, struct ly_resp *resp);
+/* health.c */
+int h_healthz(struct ly_req *req, struct ly_resp *resp);
+/* metrics.c */
+int h_metrics(struct ly_req *req, struct ly_resp *resp);
+
+#endif
