@@ -32,6 +32,35 @@ void adjudicate_amounts_add(struct adjudicate_amounts *a, const struct adjudicat
   a->notes |= b->notes;
 }
 
+static const char *const kind_names[] = {"drug", "fee", "delivery"};
+static const char *const category_names[] = {"甲", "乙", "丙"};
+
+const char *adjudicate_kind_name(enum adjudicate_kind k) {
+  return (unsigned)k < 3 ? kind_names[k] : "?";
+}
+
+const char *adjudicate_category_name(enum adjudicate_category c) {
+  return (unsigned)c < 3 ? category_names[c] : "?";
+}
+
+int adjudicate_kind_parse(const char *s, enum adjudicate_kind *out) {
+  for (int i = 0; s && i < 3; i++)
+    if (strcmp(s, kind_names[i]) == 0) {
+      *out = (enum adjudicate_kind)i;
+      return 0;
+    }
+  return LY_EINVAL;
+}
+
+int adjudicate_category_parse(const char *s, enum adjudicate_category *out) {
+  for (int i = 0; s && i < 3; i++)
+    if (strcmp(s, category_names[i]) == 0) {
+      *out = (enum adjudicate_category)i;
+      return 0;
+    }
+  return LY_EINVAL;
+}
+
 static int bad_field(struct ly_error *e, const char *code, const char *msg, const char *zh, const char *field,
                      size_t idx) {
   ly_error_set(e, LY_EINVAL, code, msg, zh);

@@ -113,6 +113,13 @@ int adjudicate_claim(const struct adjudicate_policy *policy, struct adjudicate_a
                      const struct adjudicate_line *lines, size_t n, struct adjudicate_amounts *out_lines,
                      struct adjudicate_amounts *out_total, struct ly_error *e);
 
+/* Names as stored and sent: "drug"/"fee"/"delivery", "甲"/"乙"/"丙".
+ * The parsers return LY_EINVAL for anything else. */
+const char *adjudicate_kind_name(enum adjudicate_kind k);
+const char *adjudicate_category_name(enum adjudicate_category c);
+int adjudicate_kind_parse(const char *s, enum adjudicate_kind *out);
+int adjudicate_category_parse(const char *s, enum adjudicate_category *out);
+
 /* Add b into a (all amounts, notes OR'ed). */
 void adjudicate_amounts_add(struct adjudicate_amounts *a, const struct adjudicate_amounts *b);
 
