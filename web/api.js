@@ -9,7 +9,7 @@
 // `handled = true` so screens need not show them.
 
 import { getToken } from './session.js';
-import { t, tOr } from './i18n.js';
+import { t, tOr, getLang } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -29,10 +29,11 @@ export function onSessionExpired(fn) { expiredHandler = fn; }
 export function notifySessionExpired(err) { expiredHandler(err); }
 
 // api('GET', '/api/v1/me')
-// options: body (sent as JSON), auth (default true: send the token and treat a
-// 401 as an expired session), signal (AbortSignal).
-export async function api(method, path, { body, auth = true, signal } = {}) {
-  const headers = { Accept: 'application/json' };
+// options: body (sent as JSON), auth (default true: send the token), expire
+// (default = auth: treat a 401 as an expired session), signal (AbortSignal).
+export async function api(method, path, { body, auth = true, expire = auth, signal } = {}) {
+  // The server words its messages and picks names in the Accept-Language.
+  const headers = { Accept: 'application/json', 'Accept-Language': getLang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const token = auth ? getToken() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -58,7 +59,7 @@ export async function api(method, path, { body, auth = true, signal } = {}) {
   const body_err = data && data.error ? data.error : {};
   const err = new ApiError(res.status, body_err.code || `http.${res.status}`,
     body_err.message || res.statusText);
-  if (res.status === 401 && auth) {
+  if (res.status === 401 && expire) {
     err.handled = true;
     expiredHandler(err);
   }

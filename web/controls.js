@@ -26,7 +26,10 @@ export function langButton(onChanged) {
   return h('button', {
     type: 'button', class: 'btn btn-ghost btn-lang', 'data-action': 'lang',
     title: t('header.switch_lang_label'),
-    onclick: async () => { await setLang(other); onChanged(); },
+    onclick: async () => {
+      try { await setLang(other); } catch (err) { console.warn('language not loaded', err); return; }
+      onChanged();
+    },
   }, icon('globe'), h('span', { lang: other, text: t('header.switch_lang') }));
 }
 

@@ -22,8 +22,8 @@ const PATHS = {
   statement: '<rect x="4" y="3" width="16" height="18" rx="2"/><path d="M8 8h8M8 12h8M8 16h3"/><path d="M14 16h2"/>',
   sample: '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5.5 5.5"/><path d="M8 10.5l2 2 3-3.5"/>',
   audit: '<path d="M9 7a3 3 0 016 0v2"/><rect x="5" y="9" width="14" height="11" rx="2"/><path d="M12 13v3"/>',
-  tools: '<path d="M14.5 6.5a4 4 0 01-5.2 5.2L4 17l3 3 5.3-5.3a4 4 0 015.2-5.2l-2.7 2.7-2.3-.3-.3-2.3z"/>',
-  wifiOff: '<path d="M3 3l18 18"/><path d="M8.5 16.5a5 5 0 017 0M5 13a10 10 0 014.2-2.4M19 13a10 10 0 00-3-2M2 9.5a15 15 0 015.5-3.1M22 9.5A15 15 0 0011 5"/><circle cx="12" cy="20" r=".8"/>',
+  soon: '<circle cx="12" cy="13" r="8"/><path d="M12 9v4.5l3 2"/><path d="M9.5 2.5h5"/>',
+  wifiOff: '<path d="M2 8.8a15 15 0 0120 0M5.2 12.3a10.5 10.5 0 0113.6 0M8.6 15.8a5.6 5.6 0 016.8 0"/><circle cx="12" cy="19.3" r="1"/><path d="M3.5 3.5l17 17"/>',
   alert: '<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5"/><circle cx="12" cy="16.5" r=".8"/>',
   empty: '<circle cx="12" cy="12" r="9"/><path d="M8.5 12.5l2.3 2.3 4.7-5"/>',
   back: '<path d="M15 5l-7 7 7 7"/>',
@@ -35,7 +35,7 @@ const PATHS = {
 };
 
 export function iconSvg(name, cls = 'icon') {
-  const body = PATHS[name] || PATHS.tools;
+  const body = PATHS[name] || PATHS.soon;
   return `<svg class="${cls}" viewBox="0 0 24 24" fill="none" stroke="currentColor" ` +
     `stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" ` +
     `focusable="false">${body}</svg>`;

@@ -39,8 +39,8 @@ export class WsClient {
     this.attempt = 0;
     this.sock = null;
     this.timer = null;
-    this.pending = new Map();     // id → {resolve, reject, timer}
-    this.queue = [];              // messages waiting for an authenticated socket
+    this.pending = new Map();     // id → entry {id, type, data, resolve, reject, timer}
+    this.queue = [];              // entries waiting for an authenticated socket
     this.listeners = new Map();   // type → Set(fn)
     this.stateListeners = new Set();
   }
@@ -63,13 +63,11 @@ export class WsClient {
   }
 
   authenticate(sock) {
-    const id = String(this.nextId++);
-    const msg = { id, type: 'auth', data: { token: this.token() } };
-    this.track(id, msg.type).then(() => {
+    this.call({ type: 'auth', data: { token: this.token() } }, REQUEST_TIMEOUT_MS).then(() => {
       if (sock !== this.sock) return;
       this.attempt = 0;
       this.setState('open');
-      for (const m of this.queue.splice(0)) sock.send(JSON.stringify(m));
+      for (const entry of this.queue.splice(0)) this.send(entry);
     }, (err) => {
       if (sock !== this.sock) return;
       if (String(err.code).startsWith('auth.')) {
@@ -79,29 +77,40 @@ export class WsClient {
         sock.close();             // e.g. no answer in time: retry later
       }
     });
-    sock.send(JSON.stringify(msg));
   }
 
   // Sends a request; resolves with the reply's data, rejects with WsError.
   request(type, data = {}, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
     if (this.state === 'closed') return Promise.reject(new WsError('ws.closed'));
-    const id = String(this.nextId++);
-    const msg = { id, type, data };
-    const p = this.track(id, type, timeoutMs);
-    if (this.state === 'open') this.sock.send(JSON.stringify(msg));
-    else { this.queue.push(msg); this.connect(); }
+    const p = this.call({ type, data }, timeoutMs, this.state !== 'open');
+    this.connect();
     return p;
   }
 
-  track(id, type, timeoutMs = REQUEST_TIMEOUT_MS) {
+  // Makes a request entry and sends it now, or queues it until authenticated.
+  // Ids are given when a message is sent, so the auth message of the first
+  // connection is always id "1".
+  call({ type, data }, timeoutMs, queued = false) {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        this.queue = this.queue.filter((m) => m.id !== id);
+      const entry = { id: null, type, data, resolve, reject };
+      entry.timer = setTimeout(() => {
+        this.forget(entry);
         reject(new WsError('ws.timeout', `${type} timed out`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      if (queued) this.queue.push(entry);
+      else this.send(entry);
     });
+  }
+
+  send(entry) {
+    entry.id = String(this.nextId++);
+    this.pending.set(entry.id, entry);
+    this.sock.send(JSON.stringify({ id: entry.id, type: entry.type, data: entry.data }));
+  }
+
+  forget(entry) {
+    if (entry.id != null) this.pending.delete(entry.id);
+    this.queue = this.queue.filter((e) => e !== entry);
   }
 
   receive(raw) {
@@ -142,13 +151,11 @@ export class WsClient {
 
   // Requests already sent on a dropped socket cannot be answered any more.
   failInFlight(code) {
-    const queued = new Set(this.queue.map((m) => m.id));
-    for (const [id, p] of this.pending) {
-      if (queued.has(id)) continue;
-      clearTimeout(p.timer);
-      p.reject(new WsError(code));
-      this.pending.delete(id);
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(new WsError(code));
     }
+    this.pending.clear();
   }
 
   dropped(sock) {
@@ -177,7 +184,10 @@ export class WsClient {
     const sock = this.sock;
     this.sock = null;
     if (sock) { sock.onclose = null; sock.close(); }
-    this.queue = [];
+    for (const entry of this.queue.splice(0)) {
+      clearTimeout(entry.timer);
+      entry.reject(new WsError('ws.closed'));
+    }
     this.failInFlight('ws.closed');
   }
 }

@@ -1,0 +1,14 @@
+// District administrator home: dashboard, insurance policy, reconciliation statements.
+// Screens without a `load` are not built yet and show the "coming soon" state.
+
+import { renderHome } from '../home.js';
+
+export const screens = [
+  { id: 'dashboard', icon: 'chart' },
+  { id: 'policy', icon: 'shield' },
+  { id: 'statements', icon: 'statement' },
+];
+
+export function render(main, ctx) {
+  renderHome(main, { ...ctx, screens });
+}

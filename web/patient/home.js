@@ -1,0 +1,16 @@
+// Patient home: my health, online follow-up, prescriptions, bills, and who accessed my record.
+// Screens without a `load` are not built yet and show the "coming soon" state.
+
+import { renderHome } from '../home.js';
+
+export const screens = [
+  { id: 'health', icon: 'heart' },
+  { id: 'followup', icon: 'video' },
+  { id: 'prescriptions', icon: 'pill' },
+  { id: 'bills', icon: 'receipt' },
+  { id: 'access-log', icon: 'eye', load: () => import('./access-log.js') },
+];
+
+export function render(main, ctx) {
+  renderHome(main, { ...ctx, screens });
+}

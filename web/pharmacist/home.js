@@ -1,0 +1,12 @@
+// Pharmacist home: the prescription review queue (审方).
+// Screens without a `load` are not built yet and show the "coming soon" state.
+
+import { renderHome } from '../home.js';
+
+export const screens = [
+  { id: 'review', icon: 'review' },
+];
+
+export function render(main, ctx) {
+  renderHome(main, { ...ctx, screens });
+}
