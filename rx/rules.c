@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "records/records.h"
 
 void rules_config_default(struct rules_config *c) {
   c->offline_window_months = 12;
@@ -91,25 +92,7 @@ int rules_age_at(const char *birth_date, int64_t at_ms, int *years, int *months)
 }
 
 int rules_icd10_category(const char *s, char *out, size_t outsz) {
-  if (!s || outsz < 4) return LY_EINVAL;
-  size_t n = strlen(s);
-  if (n < 3 || n > 8) return LY_EINVAL;
-  char c0 = s[0];
-  if (c0 >= 'a' && c0 <= 'z') c0 = (char)(c0 - 'a' + 'A');
-  if (c0 < 'A' || c0 > 'Z' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9') return LY_EINVAL;
-  if (n > 3) {
-    if (s[3] != '.' || n == 4) return LY_EINVAL;
-    for (size_t i = 4; i < n; i++) {
-      char ch = s[i];
-      int ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
-      if (!ok) return LY_EINVAL;
-    }
-  }
-  out[0] = c0;
-  out[1] = s[1];
-  out[2] = s[2];
-  out[3] = '\0';
-  return 0;
+  return records_icd10_category(s, out, outsz);
 }
 
 /* ---- names ---------------------------------------------------------------- */
