@@ -240,9 +240,10 @@ int auth_login(struct ly_server *srv, const char *username, const char *password
                         "登录失败次数过多，请一分钟后再试。");
   int rc = check_password(srv, username, password, id, sizeof(id));
   if (rc == LY_EAUTH) {
+    struct ly_account who;
+    struct login_tx t = {.acct = &who, .now = now, .outcome = "auth.invalid_credentials", .ip = ip};
     fail_record(srv->auth, username, mono);
-    struct login_tx t = {.acct = acct, .now = now, .outcome = "auth.invalid_credentials", .ip = ip};
-    if (id[0] && load_account(srv, id, acct, NULL) == 0 && ly_db_tx(srv->db, login_tx_fn, &t) != 0)
+    if (id[0] && load_account(srv, id, &who, NULL) == 0 && ly_db_tx(srv->db, login_tx_fn, &t) != 0)
       LY_WARN(&srv->log, "auth.audit_failed", "could not audit a failed login of %s", id);
     LY_INFO(&srv->log, "auth.login_failed", "failed sign-in%s", id[0] ? "" : " (unknown user)");
     return invalid_credentials(e);
@@ -295,7 +296,7 @@ int auth_session(struct ly_server *srv, const char *token, struct ly_account *ac
   int revoked = 0, disabled = 0;
 
   if (token == NULL || token[0] == '\0')
-    return ly_error_set(e, LY_EAUTH, "auth.required", "Please sign in first.", "请先登录。");
+    return ly_error_set(e, LY_EAUTH, "auth.required", "Please sign in first.", "请先登录，再进行此操作。");
   int rc = session_get(srv, token, id, sizeof(id), &expires, &revoked);
   if (rc == LY_ENOTFOUND)
     return ly_error_set(e, LY_EAUTH, "auth.required", "This sign-in is not valid. Please sign in again.",

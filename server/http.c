@@ -196,15 +196,14 @@ static void take_response(struct tx *tx, struct ly_resp *resp) {
   memcpy(tx->out_headers, resp->headers, sizeof(resp->headers));
 }
 
-static void fail(struct tx *tx, struct ly_req *req, struct ly_resp *resp, int err, const char *code,
-                 const char *en, const char *zh) {
-  (void)tx;
+static void fail(struct ly_req *req, struct ly_resp *resp, int err, const char *code, const char *en,
+                 const char *zh) {
   ly_resp_fail_i18n(req, resp, err, code, en, zh);
 }
 
 static void not_found(struct tx *tx, struct ly_req *req, struct ly_resp *resp) {
   tx->route_name = "not_found";
-  fail(tx, req, resp, LY_ENOTFOUND, "not_found", "No such resource.", "请求的资源不存在。");
+  fail(req, resp, LY_ENOTFOUND, "not_found", "No such resource.", "请求的资源不存在。");
 }
 
 static void method_not_allowed(struct tx *tx, struct ly_req *req, struct ly_resp *resp, unsigned allowed) {
@@ -216,7 +215,7 @@ static void method_not_allowed(struct tx *tx, struct ly_req *req, struct ly_resp
     size_t l = strlen(allow);
     snprintf(allow + l, sizeof(allow) - l, ", HEAD");
   }
-  fail(tx, req, resp, LY_EMETHOD, "request.method_not_allowed", "This method is not allowed here.",
+  fail(req, resp, LY_EMETHOD, "request.method_not_allowed", "This method is not allowed here.",
        "此地址不支持该请求方法。");
   ly_resp_header(resp, "Allow", allow);
 }
@@ -252,7 +251,7 @@ static int authorize(struct ly_req *req, struct ly_resp *resp, const struct ly_r
 
   if (route->flags & LY_ROUTE_PUBLIC) return 0;
   if (token[0] == '\0') {
-    fail(NULL, req, resp, LY_EAUTH, "auth.required", "Please sign in first.", "请先登录。");
+    fail(req, resp, LY_EAUTH, "auth.required", "Please sign in first.", "请先登录，再进行此操作。");
     return -1;
   }
   memset(&e, 0, sizeof(e));
@@ -264,7 +263,7 @@ static int authorize(struct ly_req *req, struct ly_resp *resp, const struct ly_r
   }
   req->acct = acct;
   if (!(route->roles & (unsigned)acct->role)) {
-    fail(NULL, req, resp, LY_EFORBIDDEN, "auth.forbidden", "Your role may not do this.",
+    fail(req, resp, LY_EFORBIDDEN, "auth.forbidden", "Your role may not do this.",
          "您的角色无权执行此操作。");
     return -1;
   }
@@ -491,12 +490,29 @@ static int too_large(struct lws *wsi, struct tx *tx) {
 
   tx->route_name = "too_large";
   tx->close_after = 1;
-  fail(tx, &req, &resp, LY_ETOOBIG, "request.too_large",
-       "The request body is larger than the server accepts.", "请求内容超过服务器允许的大小。");
+  fail(&req, &resp, LY_ETOOBIG, "request.too_large", "The request body is larger than the server accepts.",
+       "请求内容超过服务器允许的大小。");
   take_response(tx, &resp);
   tx->st = TX_DISCARD;
   if (answer_now(wsi, tx) != 0) return -1;
   tx_account(srv_of(wsi), tx);
+  return 0;
+}
+
+/* Chunked request bodies are not read (every client we serve sends a
+ * Content-Length): 411, and the connection closes. */
+static int length_required(struct lws *wsi, struct tx *tx) {
+  struct ly_req req = {.srv = srv_of(wsi), .lang = tx->lang};
+  struct ly_resp resp = {.status = 411};
+
+  tx->route_name = "unmatched";
+  tx->close_after = 1;
+  fail(&req, &resp, LY_EINVAL, "request.length_required", "Send the body with a Content-Length header.",
+       "请求体需要带 Content-Length 头。");
+  take_response(tx, &resp);
+  tx->status = 411;
+  tx->st = TX_SENDING;
+  lws_callback_on_writable(wsi);
   return 0;
 }
 
@@ -516,7 +532,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len
     struct ly_req req = {.srv = srv, .lang = tx->lang};
     struct ly_resp resp = {.status = 414};
     tx->route_name = "unmatched";
-    fail(tx, &req, &resp, LY_ETOOBIG, "request.uri_too_long", "The address is too long.", "请求地址过长。");
+    fail(&req, &resp, LY_ETOOBIG, "request.uri_too_long", "The address is too long.", "请求地址过长。");
     take_response(tx, &resp);
     tx->status = 414;
     tx->close_after = 1;
@@ -524,7 +540,10 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len
     lws_callback_on_writable(wsi);
     return 0;
   }
-  if (hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl))) {
+  if (!hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl)) &&
+      lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+    return length_required(wsi, tx);
+  if (cl[0] != '\0') {
     char *endp;
     long long v = strtoll(cl, &endp, 10);
     if (v > srv->cfg.max_body) return too_large(wsi, tx);

@@ -18,15 +18,15 @@ static const struct {
 } default_zh[] = {
     {LY_ENOMEM, "服务器内存不足。"},
     {LY_EINVAL, "请求参数无效。"},
-    {LY_ENOTFOUND, "未找到。"},
-    {LY_EEXIST, "已存在。"},
-    {LY_ECONFLICT, "状态冲突。"},
+    {LY_ENOTFOUND, "未找到请求的内容。"},
+    {LY_EEXIST, "该记录已存在。"},
+    {LY_ECONFLICT, "与当前状态冲突。"},
     {LY_EDB, "数据库错误。"},
     {LY_EIO, "输入输出错误。"},
-    {LY_ETOOBIG, "内容过大。"},
+    {LY_ETOOBIG, "请求内容过大。"},
     {LY_EPARSE, "输入格式错误。"},
     {LY_EFORBIDDEN, "无权执行此操作。"},
-    {LY_EAUTH, "需要登录。"},
+    {LY_EAUTH, "请先登录，再进行此操作。"},
     {LY_ECRYPTO, "加密处理失败。"},
     {LY_ERATE, "请求过于频繁，请稍后再试。"},
     {LY_ESTATE, "当前状态下不允许此操作。"},
@@ -74,8 +74,8 @@ int ly_resp_error(struct ly_req *req, struct ly_resp *resp, const struct ly_erro
   if (!is_en(req)) {
     if (e->message_zh[0])
       msg = e->message_zh;
-    else if (!e->message[0] && zh_default(err) != NULL)
-      msg = zh_default(err);
+    else if ((!e->message[0] || !strcmp(e->message, ly_strerror(err))) && zh_default(err) != NULL)
+      msg = zh_default(err); /* only the generic English sentence was set */
   }
   json_t *inner = json_pack("{s:s, s:s}", "code", code, "message", msg);
   if (inner != NULL && e->field[0]) json_object_set_new(inner, "field", json_string(e->field));

@@ -165,7 +165,9 @@ static int load_keys(struct ly_server *srv) {
 
   if (hex[0] != '\0') {
     rc = strlen(hex) == 64 ? ly_hex_decode(hex, 64, key, sizeof(key)) : LY_EPARSE;
-    if (rc != 0) LY_ERROR(&srv->log, "key.invalid", "the master key must be 64 hex characters");
+    if (rc != 0)
+      LY_ERROR(&srv->log, "key.invalid",
+               "the master key must be 64 hex characters (32 bytes); got %zu characters", strlen(hex));
   } else {
     rc = key_file(srv, key);
   }
@@ -289,7 +291,9 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
     info.ssl_cert_filepath = srv->cfg.tls_cert;
     info.ssl_private_key_filepath = srv->cfg.tls_key;
     info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
-    info.options |= LWS_SERVER_OPTION_STS; /* Strict-Transport-Security on every response */
+    /* lws reads DO_SSL_GLOBAL_INIT from the vhost's options too */
+    info.options |=
+        LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_STS; /* STS: HSTS on every response */
   }
   struct lws_vhost *vh = lws_create_vhost(srv->lws, &info);
   if (vh == NULL) {
