@@ -42,23 +42,17 @@ static int claim_store_lines(struct ly_db *db, const struct claim *c) {
 int claim_store_insert(struct ly_db *db, const struct claim *c) {
   static const char *sql =
       "INSERT INTO claims (id, patient_id, facility_id, facility_level, plan_id, policy_version_id,"
-      " encounter_type, encounter_id, episode_id, service_at, service_year, status, reject_reason, "
-      "reject_code,"
-      " reject_field, total_fen, fully_self_fen, pre_self_fen, in_scope_fen, deductible_fen, fund_fen,"
-      " account_fen, cash_fen, notes, settled_at, settled_day, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-      "?7,"
-      " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
+      " encounter_type, encounter_id, episode_id, service_at, service_year, status, reject_reason,"
+      " reject_code, reject_field, total_fen, fully_self_fen, pre_self_fen, in_scope_fen, deductible_fen,"
+      " fund_fen, account_fen, cash_fen, notes, settled_at, settled_day, created_by)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+      " ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
   sqlite3_stmt *st = ly_db_stmt(db, sql);
   if (!st) return LY_EDB;
-  const char *text[9] = {c->id,
-                         c->patient_id,
-                         c->facility_id,
-                         c->facility_level,
-                         c->plan_id,
-                         c->policy_version_id,
-                         c->encounter_type,
-                         c->encounter_id,
-                         c->episode_id[0] ? c->episode_id : NULL};
+  const char *text[9] = {c->id, c->patient_id, c->facility_id, c->facility_level, c->plan_id,
+                         c->policy_version_id, c->encounter_type, c->encounter_id,
+                         /* a rejected claim never created its episode: no reference */
+                         c->episode_id[0] && c->status != CLAIM_REJECTED ? c->episode_id : NULL};
   for (int k = 0; k < 9; k++)
     ly_db_bind_text(st, 1 + k, text[k]);
   ly_db_bind_int(st, 10, c->service_at);

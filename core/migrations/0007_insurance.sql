@@ -26,7 +26,7 @@ CREATE TABLE claims (
   policy_version_id TEXT NOT NULL DEFAULT '',  -- the version in force on the service date
   encounter_type    TEXT NOT NULL CHECK (encounter_type IN ('consultation','dispense','visit')),
   encounter_id      TEXT NOT NULL,
-  episode_id        TEXT REFERENCES insurance_episodes(id),
+  episode_id        TEXT REFERENCES insurance_episodes(id),  -- NULL for a rejected claim
   service_at        INTEGER NOT NULL,
   service_year      INTEGER NOT NULL,
   status            TEXT NOT NULL CHECK (status IN ('settled','reversed','rejected')),

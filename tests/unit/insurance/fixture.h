@@ -26,20 +26,20 @@ struct fx {
   struct ly_db *db;
 };
 
-static int64_t fx_ms(const char *iso) {
+static inline int64_t fx_ms(const char *iso) {
   int64_t ms = 0;
   assert_int_equal(ly_time_parse(iso, &ms), 0);
   return ms;
 }
 
-static void fx_exec(struct ly_db *db, const char *sql) {
+static inline void fx_exec(struct ly_db *db, const char *sql) {
   int rc = ly_db_exec(db, sql);
   if (rc) print_error("fx_exec: %s\n", ly_db_errmsg(db));
   assert_int_equal(rc, 0);
 }
 
 /* One integer from a query with up to two text parameters. */
-static int64_t fx_int(struct ly_db *db, const char *sql, const char *a, const char *b) {
+static inline int64_t fx_int(struct ly_db *db, const char *sql, const char *a, const char *b) {
   sqlite3_stmt *st = NULL;
   assert_int_equal(sqlite3_prepare_v2(ly_db_sqlite(db), sql, -1, &st, NULL), SQLITE_OK);
   if (a) sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
@@ -86,8 +86,8 @@ static const char *fx_seed_sql =
 
 /* A patient, with coverage when plan is non-NULL (valid 2024-01-01 .. 2026-12-31 UTC,
  * or until valid_to when it is non-zero). */
-static void fx_patient(struct ly_db *db, const char *id, const char *plan, int64_t balance,
-                       int64_t valid_to) {
+static inline void fx_patient(struct ly_db *db, const char *id, const char *plan, int64_t balance,
+                              int64_t valid_to) {
   static const char *pat =
       "INSERT INTO patients (id, name, name_en, sex, birth_date, national_id_enc, national_id_hash,"
       " subdistrict_id, lat, lon, created_at) VALUES (?1, '患者', 'Patient', 'F', '1960-01-01', x'00', ?1,"
@@ -110,7 +110,7 @@ static void fx_patient(struct ly_db *db, const char *id, const char *plan, int64
   sqlite3_finalize(st);
 }
 
-static void fx_open(struct fx *f) {
+static inline void fx_open(struct fx *f) {
   struct ly_error e;
   snprintf(f->dir, sizeof f->dir, "/tmp/ly-ins-XXXXXX");
   assert_non_null(mkdtemp(f->dir));
@@ -122,7 +122,7 @@ static void fx_open(struct fx *f) {
   fx_exec(f->db, fx_seed_sql);
 }
 
-static void fx_close(struct fx *f) {
+static inline void fx_close(struct fx *f) {
   char p[128];
   ly_db_close(f->db);
   f->db = NULL;
@@ -144,8 +144,8 @@ static void fx_close(struct fx *f) {
 #define FX_DELIVERY(price) \
   { ADJUDICATE_DELIVERY, "DELIVERY", 1, (price) >= 0, (price) }
 
-static struct claim_req fx_req(const char *patient, const char *facility, const char *encounter, int64_t at,
-                               const struct claim_item *items, size_t n) {
+static inline struct claim_req fx_req(const char *patient, const char *facility, const char *encounter,
+                                      int64_t at, const struct claim_item *items, size_t n) {
   struct claim_req r = {patient, facility, "consultation", encounter, NULL, NULL, at, n, items};
   return r;
 }
