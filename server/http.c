@@ -76,6 +76,7 @@ struct tx {
 
 struct pss {
   struct tx *tx;
+  int close_when_flushed; /* answered with Connection: close, bytes still queued in lws */
 };
 
 static struct ly_server *srv_of(struct lws *wsi) {
@@ -472,47 +473,38 @@ static int tx_done(struct lws *wsi, struct pss *pss) {
   tx_account(srv, tx);
   pss->tx = NULL;
   tx_free(srv->http, tx);
+  if (close && lws_partial_buffered(wsi)) {
+    /* lws only calls WRITEABLE again once its queue is flushed: close then */
+    pss->close_when_flushed = 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
   if (close) return -1;
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-/* Answer now, from inside the HTTP callback (used for the early 413). */
-static int answer_now(struct lws *wsi, struct tx *tx) {
+/* Refuse from inside the HTTP callback, before any body is read: write the
+ * answer now (with Connection: close), drop whatever body follows, and close
+ * when it has been read or after REFUSE_LINGER_S — closing at once with
+ * unread input would reset the connection and could lose the answer. */
+#define REFUSE_LINGER_S 3
+static int refuse(struct lws *wsi, struct tx *tx, int status, int err, const char *code, const char *en,
+                  const char *zh) {
+  struct ly_req req = {.srv = srv_of(wsi), .lang = tx->lang};
+  struct ly_resp resp = {.status = status};
   int rc;
+
+  if (tx->route_name == NULL) tx->route_name = "unmatched";
+  tx->close_after = 1;
+  fail(&req, &resp, err, code, en, zh);
+  take_response(tx, &resp);
+  tx->status = status;
+  tx->st = TX_DISCARD;
   while ((rc = send_step(wsi, tx)) == 0) {
   }
-  return rc < 0 ? -1 : 0;
-}
-
-static int too_large(struct lws *wsi, struct tx *tx) {
-  struct ly_req req = {.srv = srv_of(wsi), .lang = tx->lang};
-  struct ly_resp resp = {.status = 413};
-
-  tx->route_name = "too_large";
-  tx->close_after = 1;
-  fail(&req, &resp, LY_ETOOBIG, "request.too_large", "The request body is larger than the server accepts.",
-       "请求内容超过服务器允许的大小。");
-  take_response(tx, &resp);
-  tx->st = TX_DISCARD;
-  if (answer_now(wsi, tx) != 0) return -1;
+  if (rc < 0) return -1;
   tx_account(srv_of(wsi), tx);
-  return 0;
-}
-
-/* Chunked request bodies are not read (every client we serve sends a
- * Content-Length): 411, and the connection closes. */
-static int length_required(struct lws *wsi, struct tx *tx) {
-  struct ly_req req = {.srv = srv_of(wsi), .lang = tx->lang};
-  struct ly_resp resp = {.status = 411};
-
-  tx->route_name = "unmatched";
-  tx->close_after = 1;
-  fail(&req, &resp, LY_EINVAL, "request.length_required", "Send the body with a Content-Length header.",
-       "请求体需要带 Content-Length 头。");
-  take_response(tx, &resp);
-  tx->status = 411;
-  tx->st = TX_SENDING;
-  lws_callback_on_writable(wsi);
+  lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, REFUSE_LINGER_S);
   return 0;
 }
 
@@ -527,26 +519,22 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len
   srv->http->inflight++;
   tx->t0_ms = ly_mono_ms(srv->clock);
   tx->lang = "zh-CN";
-  int rc = read_request(wsi, tx, uri, len);
-  if (rc != 0) {
-    struct ly_req req = {.srv = srv, .lang = tx->lang};
-    struct ly_resp resp = {.status = 414};
-    tx->route_name = "unmatched";
-    fail(&req, &resp, LY_ETOOBIG, "request.uri_too_long", "The address is too long.", "请求地址过长。");
-    take_response(tx, &resp);
-    tx->status = 414;
-    tx->close_after = 1;
-    tx->st = TX_SENDING;
-    lws_callback_on_writable(wsi);
-    return 0;
-  }
+  if (read_request(wsi, tx, uri, len) != 0)
+    return refuse(wsi, tx, 414, LY_ETOOBIG, "request.uri_too_long", "The address is too long.",
+                  "请求地址过长。");
+  /* every client we serve sends a Content-Length; chunked bodies are not read */
   if (!hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl)) &&
       lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-    return length_required(wsi, tx);
+    return refuse(wsi, tx, 411, LY_EINVAL, "request.length_required",
+                  "Send the body with a Content-Length header.", "请求体需要带 Content-Length 头。");
   if (cl[0] != '\0') {
     char *endp;
     long long v = strtoll(cl, &endp, 10);
-    if (v > srv->cfg.max_body) return too_large(wsi, tx);
+    if (v > srv->cfg.max_body) {
+      tx->route_name = "too_large";
+      return refuse(wsi, tx, 413, LY_ETOOBIG, "request.too_large",
+                    "The request body is larger than the server accepts.", "请求内容超过服务器允许的大小。");
+    }
     if (v > 0) {
       tx->body_cap = (size_t)v;
       if ((tx->body = malloc(tx->body_cap + 1)) == NULL) return -1;
@@ -554,7 +542,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len
       return 0;
     }
   }
-  rc = dispatch(srv, wsi, tx);
+  int rc = dispatch(srv, wsi, tx);
   if (rc < 0) return -1;
   if (rc == 0) {
     tx->st = TX_SENDING;
@@ -590,6 +578,7 @@ static int on_body_done(struct lws *wsi, struct pss *pss) {
 static int on_writeable(struct lws *wsi, struct pss *pss) {
   struct tx *tx = pss->tx;
 
+  if (pss->close_when_flushed) return -1;
   if (tx == NULL || tx->st != TX_SENDING) return 0;
   int rc = send_step(wsi, tx);
   if (rc < 0) return -1;
