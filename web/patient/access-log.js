@@ -11,11 +11,18 @@ const LIMIT = 50;
 // Outcomes shown as "good" (green); anything else is flagged.
 const OK_OUTCOMES = new Set(['ok', 'allowed', 'success']);
 
-// Actions are '<object>.<verb>' (e.g. 'access_log.read'): a translation of the
-// whole action if we have one, else of its verb, else the raw text.
-function actionText(action = '') {
+// Actions are '<object>.<verb>' (e.g. 'record.read'). A translation of the
+// whole action is a complete phrase ("Logged in"); otherwise the verb and the
+// object are translated separately ("Viewed: medical record"), else raw text.
+function whatText(item) {
+  const action = item.action || '';
+  const full = tOr(`access.action.${action}`, null);
+  if (full) return full;
   const verb = action.slice(action.lastIndexOf('.') + 1);
-  return tOr(`access.action.${action}`, tOr(`access.action.${verb}`, action));
+  return t('access.what', {
+    action: tOr(`access.action.${verb}`, action),
+    object: tOr(`access.object.${item.object_type}`, item.object_type || ''),
+  });
 }
 
 function actorName(item) {
@@ -23,21 +30,30 @@ function actorName(item) {
   return item.actor_name || t('access.unknown_actor');
 }
 
+// Outcome 'ok' (or a known word) as a pill; anything else is a failure whose
+// outcome is an error code, e.g. 'auth.invalid_credentials': "Failed" plus the
+// reason in words when we can translate it.
+function outcomeParts(outcome = '') {
+  if (OK_OUTCOMES.has(outcome)) return { good: true, label: t(`access.outcome.${outcome}`) };
+  const known = tOr(`access.outcome.${outcome}`, null);
+  if (known) return { good: false, label: known };
+  const reason = tOr(`errors.${outcome}`, null);
+  return { good: false, label: t('access.outcome.failed'), reason };
+}
+
 function entry(item) {
   const role = tOr(`role.${item.actor_role}`, item.actor_role || '');
-  const action = actionText(item.action);
-  const object = tOr(`access.object.${item.object_type}`, item.object_type || '');
-  const outcome = tOr(`access.outcome.${item.outcome}`, item.outcome || '');
-  const good = OK_OUTCOMES.has(item.outcome);
+  const out = outcomeParts(item.outcome);
   const when = new Date(item.at);
   return h('li', { class: 'log-item' },
     h('div', { class: 'log-top' },
       h('span', { class: 'log-actor', text: actorName(item) }),
       role ? h('span', { class: 'role-badge', text: role }) : null),
-    h('p', { class: 'log-what', text: t('access.what', { action, object }) }),
+    h('p', { class: 'log-what', text: whatText(item) }),
+    out.reason ? h('p', { class: 'log-reason', text: t('access.failed_reason', { reason: out.reason }) }) : null,
     h('div', { class: 'log-bottom' },
       h('time', { datetime: when.toISOString(), text: formatDateTime(item.at) }),
-      outcome ? h('span', { class: `pill ${good ? 'pill-ok' : 'pill-warn'}`, text: outcome }) : null));
+      h('span', { class: `pill ${out.good ? 'pill-ok' : 'pill-warn'}`, text: out.label })));
 }
 
 export function render(main, ctx) {
