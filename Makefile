@@ -49,6 +49,11 @@ test-e2e: build
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|integration'
 
+# libFuzzer targets for every parser of untrusted input, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
