@@ -102,7 +102,7 @@ static void cfg_store(const struct ly_opt *o, void *target, const struct cfg_val
 
 static int cfg_set(const struct ly_opt *o, void *target, const char *value, const char *src,
                    struct ly_error *e) {
-  struct cfg_val v;
+  struct cfg_val v = {0};
   int rc = cfg_convert(o, value, src, &v, e);
   if (rc == LY_OK && target) cfg_store(o, target, &v);
   return rc;
