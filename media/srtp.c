@@ -1,6 +1,7 @@
 /* media/srtp.c — libsrtp sessions per transport. See srtp.h. */
 #include "media/srtp.h"
 
+#include <pthread.h>
 #include <srtp2/srtp.h>
 #include <string.h>
 
@@ -10,8 +11,19 @@
 #define PROFILE_GCM_128    0x0007
 #define REPLAY_WINDOW      1024
 
+/* libsrtp's crypto kernel is process-wide and srtp_init() fails when called
+ * twice, so the one process-global of media/ mirrors it: a once-flag. Several
+ * struct media (tests, relay mode) can then start in one process. */
+static pthread_once_t srtp_once = PTHREAD_ONCE_INIT;
+static srtp_err_status_t srtp_once_status = srtp_err_status_fail;
+
+static void srtp_once_init(void) {
+  srtp_once_status = srtp_init();
+}
+
 int ly_srtp_global_init(void) {
-  return srtp_init() == srtp_err_status_ok ? 0 : LY_ECRYPTO;
+  pthread_once(&srtp_once, srtp_once_init);
+  return srtp_once_status == srtp_err_status_ok ? 0 : LY_ECRYPTO;
 }
 
 static int make_session(srtp_t *out, uint16_t profile, const uint8_t *key, int inbound) {

@@ -3,9 +3,9 @@
  * Functions are prefixed ly_srtp_ rather than srtp_ because libsrtp owns the
  * srtp_ namespace (srtp_create, srtp_protect, ...).
  *
- * ly_srtp_global_init() wraps srtp_init(), which sets up libsrtp's process-wide
- * crypto kernel: call it once from the thread that creates the media workers,
- * before any session exists. Each struct ly_srtp is then owned by one worker
+ * ly_srtp_global_init() runs srtp_init(), which sets up libsrtp's process-wide
+ * crypto kernel, once per process (later calls return the first result); call
+ * it before any session exists. Each struct ly_srtp is then owned by one worker
  * thread (one per transport: an outbound and an inbound libsrtp session) and
  * is not thread-safe. Protect/unprotect work in place and never allocate,
  * except that libsrtp clones its template the first time an authenticated

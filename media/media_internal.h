@@ -1,0 +1,201 @@
+/* media/media_internal.h — structures shared by the .c files of media/ (not for other folders).
+ *
+ * Threading: struct media's service-side fields (next_id, rooms map) belong to
+ * the service thread; each struct worker and everything reachable from it
+ * (transports, rooms, buffers) belongs to that worker's thread. The two meet
+ * only in struct queue (mutex-protected bounded ring + eventfd).
+ */
+#ifndef LY_MEDIA_INTERNAL_H
+#define LY_MEDIA_INTERNAL_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "media/dtls.h"
+#include "media/media.h"
+#include "media/sdp.h"
+#include "media/srtp.h"
+
+/* ---- queue.c: bounded MPSC/SPSC ring of pointers with an eventfd wake-up -- */
+struct queue {
+  pthread_mutex_t mu;
+  void **slot;
+  unsigned cap, head, count;
+  int efd; /* readable while count > 0 (best effort: reset by queue_drain_fd) */
+};
+int queue_init(struct queue *q, unsigned cap);
+void queue_close(struct queue *q);           /* items still queued are the caller's to free first */
+int queue_push(struct queue *q, void *item); /* 0 or LY_EAGAIN when full */
+void *queue_pop(struct queue *q);            /* NULL when empty */
+void queue_drain_fd(struct queue *q);
+
+/* ---- commands (media.c builds, worker.c consumes and frees) ---------------- */
+enum cmd_type { CMD_CREATE = 1, CMD_APPLY, CMD_SUBSCRIBE, CMD_CLOSE, CMD_CLOSE_ROOM, CMD_STATS };
+struct media_cmd {
+  enum cmd_type type;
+  uint64_t id;
+  uint8_t kind, sdp_type;
+  char room[MEDIA_ROOM_MAX];
+  char label[MEDIA_LABEL_MAX];
+  char *sdp;
+  size_t sdp_len;
+};
+
+#define MEDIA_MAX_PKT      1500
+#define MEDIA_BUF          (MEDIA_MAX_PKT + LY_SRTP_MAX_TRAILER + 64)
+#define MEDIA_BATCH        64
+#define MEDIA_ROOM_MEMBERS 32
+#define MEDIA_CHECKED      4   /* addresses that passed an ICE check, per transport */
+#define MEDIA_NACK_CACHE   512 /* packets kept per published video stream (power of 2) */
+#define MEDIA_ADDR_CACHE   256
+
+/* A published stream (one accepted m-line of a MEDIA_SEND transport). */
+struct pub_stream {
+  uint32_t ssrc; /* from SDP, or learned from the first packet */
+  uint8_t active;
+  uint8_t have_seq;
+  uint16_t max_seq; /* RFC 3550 A.1 */
+  uint32_t cycles, base_seq, received, expected_prior, received_prior;
+  uint32_t transit, jitter; /* RFC 3550 A.8, in clock units << 4 */
+  uint64_t last_sr_ntp;     /* from the publisher's SR */
+  int64_t last_sr_ms;
+  int64_t last_pli_ms; /* rate limit of PLIs we send to the publisher */
+  uint8_t fir_seq;
+  uint8_t (*cache)[MEDIA_MAX_PKT]; /* video: NACK cache slots, NULL for audio */
+  uint16_t *cache_len;
+  uint16_t *cache_seq;
+};
+
+/* One m-line of a MEDIA_RECV transport: a publisher's stream as this
+ * subscriber sees it. */
+struct sub_slot {
+  uint64_t pub_id;   /* publishing transport */
+  uint8_t pub_track; /* its m-line index */
+  uint8_t accepted;  /* the browser's answer took it */
+  uint16_t seq_delta;
+  uint32_t ts_delta;
+  uint32_t packets, octets; /* for our SRs */
+  uint32_t last_ts;
+  uint64_t last_sr_ntp; /* the SR we sent last (its middle 32 bits come back as LSR) */
+};
+
+enum transport_state { TS_FREE = 0, TS_NEW, TS_CONNECTING, TS_CONNECTED, TS_CLOSED };
+
+struct transport {
+  uint64_t id;
+  uint8_t state, kind;
+  uint8_t has_remote; /* remote description applied: fingerprint and ufrag known */
+  uint8_t srtp_ready;
+  int room; /* index into worker.rooms */
+  char label[MEDIA_LABEL_MAX];
+  char ufrag[9], pwd[33];
+  char remote_ufrag[SDP_TOKEN];
+  uint8_t remote_fp[32];
+  struct sockaddr_storage checked[MEDIA_CHECKED];
+  uint8_t n_checked;
+  int8_t selected; /* index into checked, -1 until nominated */
+  int64_t last_consent_ms;
+  int64_t created_ms;
+  struct dtls_conn dtls;
+  struct ly_srtp srtp;
+  unsigned n_tracks;
+  struct sdp_track tracks[SDP_MAX_MEDIA];
+  struct pub_stream pub[SDP_MAX_MEDIA];
+  struct sub_slot sub[SDP_MAX_MEDIA];
+  uint64_t sess_version;
+  struct media_stats stats;
+  struct worker *w; /* back pointer for the DTLS send callback */
+};
+
+struct room {
+  char name[MEDIA_ROOM_MAX];
+  unsigned n;
+  int members[MEDIA_ROOM_MEMBERS]; /* transport indices */
+};
+
+struct worker {
+  struct media *m;
+  unsigned index;
+  pthread_t thread;
+  int fd, epfd, stop_efd;
+  uint16_t port;
+  struct queue cmds;
+  unsigned max;
+  struct transport *t; /* [max] */
+  struct room *rooms;  /* [max] */
+  int addr_cache[MEDIA_ADDR_CACHE];
+  int64_t next_tick_ms, next_report_ms;
+  int quiet;          /* stopping: no more events */
+  uint64_t forwarded; /* packets forwarded (for /metrics) */
+  /* receive batch */
+  struct mmsghdr *rx_msg;
+  struct iovec *rx_iov;
+  uint8_t (*rx_buf)[MEDIA_BUF];
+  struct sockaddr_storage *rx_addr;
+  /* send batch */
+  struct mmsghdr *tx_msg;
+  struct iovec *tx_iov;
+  uint8_t (*tx_buf)[MEDIA_BUF];
+  struct sockaddr_storage *tx_addr;
+  unsigned tx_n;
+};
+
+struct media {
+  struct media_config cfg;
+  char listen_ip[64], cand_ip[64];
+  struct dtls_ctx dtls;
+  struct queue events;
+  unsigned n_workers;
+  struct worker *workers;
+  uint64_t next_id;
+  /* service side: which worker a room and a transport live on */
+  struct room_map {
+    char name[MEDIA_ROOM_MAX];
+    unsigned worker;
+    unsigned transports;
+  } * rooms;
+  unsigned n_rooms, cap_rooms;
+};
+
+/* ---- worker.c ---- */
+int worker_start(struct media *m, struct worker *w, unsigned index);
+void worker_stop(struct worker *w); /* joins the thread; closes transports without events */
+void worker_room_leave(struct worker *w, struct transport *t);
+int64_t worker_now(const struct worker *w);  /* monotonic ms */
+int64_t worker_wall(const struct worker *w); /* UTC ms */
+/* A free slot of the send batch (MEDIA_BUF bytes), flushing if full. */
+uint8_t *worker_tx_slot(struct worker *w);
+/* Queue the filled slot for addr. */
+void worker_tx_commit(struct worker *w, size_t len, const struct sockaddr_storage *addr);
+void worker_tx_flush(struct worker *w);
+/* Push an event to the service thread (dropped with a log line if the queue
+ * is full; ev is freed then). */
+void worker_emit(struct worker *w, struct media_event *ev);
+struct media_event *worker_event(struct worker *w, enum media_event_type type, const struct transport *t);
+void worker_emit_error(struct worker *w, uint64_t id, int err, const char *code, const char *msg);
+struct transport *worker_find(struct worker *w, uint64_t id);
+
+/* ---- transport.c: ICE-lite, DTLS and SRTP of one transport ---- */
+int transport_open(struct worker *w, struct transport *t, const struct media_cmd *c);
+void transport_close(struct worker *w, struct transport *t, enum media_event_type why);
+/* A datagram from addr: STUN (from anywhere), DTLS/SRTP (checked addresses only). */
+void transport_on_stun(struct worker *w, const uint8_t *buf, size_t len, const struct sockaddr_storage *from);
+struct transport *transport_by_addr(struct worker *w, const struct sockaddr_storage *from);
+void transport_on_dtls(struct worker *w, struct transport *t, const uint8_t *buf, size_t len);
+/* Send an already-protected datagram to the nominated address (dropped if none). */
+void transport_send(struct worker *w, struct transport *t, const uint8_t *buf, size_t len);
+/* Per-tick work: DTLS retransmission, consent freshness. */
+void transport_tick(struct worker *w, struct transport *t, int64_t now);
+int transport_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* ---- router.c: SDP per transport, RTP/RTCP forwarding in the room ---- */
+void router_apply(struct worker *w, struct transport *t, const struct media_cmd *c);
+void router_subscribe(struct worker *w, struct transport *t);
+void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t len);
+void router_on_rtcp(struct worker *w, struct transport *t, uint8_t *buf, size_t len);
+void router_tick(struct worker *w, struct transport *t, int64_t now);
+void router_release(struct worker *w, struct transport *t); /* free caches, tell the room */
+
+#endif
