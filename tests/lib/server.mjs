@@ -11,7 +11,7 @@ import path from 'node:path';
 
 export const BIN = process.env.LIANYI_BIN || path.resolve('build/lianyi');
 export const SRC = process.env.LIANYI_SRC || path.resolve('.');
-const MASTER_KEY = '4c69616e79692d746573742d6d61737465722d6b65792d3030303030303030';
+const MASTER_KEY = '4c69616e79692d746573742d6d61737465722d6b65792d303030303030303030';
 
 function tmpdir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
