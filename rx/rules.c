@@ -406,9 +406,10 @@ static void ck_rev_facility(const struct rules_rule *r, const struct rules_draft
 #define S_LONG   "长期处方管理规范（试行）2021"
 #define D        RULES_STAGE_DRAFT
 #define R        RULES_STAGE_REVIEW
+#define I        RULES_STAGE_INPUT
 
 static const struct rules_rule rules_rows[] = {
-    {"rx.diagnosis_invalid", D, S_RX,
+    {"rx.diagnosis_invalid", D | I, S_RX,
      "The prescription needs the diagnosis as a valid ICD-10 code (e.g. I10 or E11.9).",
      "处方须填写有效的ICD-10临床诊断编码（如 I10、E11.9）。", ck_diagnosis},
     {"consult.first_visit_offline_only", D, S_ONLINE " 第十六条",
@@ -437,15 +438,17 @@ static const struct rules_rule rules_rows[] = {
      ck_controlled},
     {"rx.no_items", D, S_RX, "A prescription needs at least one drug.", "处方至少应包含一种药品。",
      ck_no_items},
-    {"rx.too_many_items", D, S_RX " 第六条",
+    {"rx.too_many_items", D | I, S_RX " 第六条",
      "A prescription may list at most 5 drugs; write a second prescription for the rest.",
      "每张处方不得超过5种药品，其余药品请另开处方。", ck_too_many},
-    {"rx.unknown_drug", D, S_RX, "This drug is not in the formulary.", "该药品不在处方集内。", ck_unknown},
-    {"rx.duplicate_drug", D, S_REVIEW, "The same drug is listed twice; combine the lines.",
+    {"rx.unknown_drug", D | I, S_RX, "This drug is not in the formulary.", "该药品不在处方集内。",
+     ck_unknown},
+    {"rx.duplicate_drug", D | I, S_REVIEW, "The same drug is listed twice; combine the lines.",
      "同一药品重复开具，请合并为一行。", ck_duplicate},
-    {"rx.quantity_invalid", D, S_RX, "Quantity, days of supply and daily dose must all be greater than zero.",
+    {"rx.quantity_invalid", D | I, S_RX,
+     "Quantity, days of supply and daily dose must all be greater than zero.",
      "药品数量、用药天数和日剂量均须大于零。", ck_qty_invalid},
-    {"rx.quantity_absurd", D, S_RX,
+    {"rx.quantity_absurd", D | I, S_RX,
      "The quantity, days of supply or daily dose is far beyond any legal prescription; please check for a "
      "typing error.",
      "药品数量、用药天数或日剂量远超任何合法处方，请检查是否录入有误。", ck_qty_absurd},
@@ -455,7 +458,7 @@ static const struct rules_rule rules_rows[] = {
     {"rx.daily_dose_over_limit", D, S_RX " 第六条",
      "The daily dose is far above this drug's usual daily dose in the formulary.",
      "日剂量远超处方集中该药品的常用日剂量。", ck_daily_dose},
-    {"rx.dose_text_invalid", D, S_RX " 第六条",
+    {"rx.dose_text_invalid", D | I, S_RX " 第六条",
      "Write the dose instructions (how much, how often, how taken) in at most 200 bytes of plain text.",
      "请填写用法用量（剂量、频次、给药途径），纯文本且不超过200字节。", ck_dose_text},
     {"rx.quantity_over_limit", D, S_RX " 第十九条", "A normal prescription may supply at most 7 days.",
@@ -486,7 +489,7 @@ static const struct rules_rule rules_rows[] = {
      "抗菌药物不得开具长期处方。", ck_lt_antimicrobial},
     {"rx.long_term_drug_unsuitable", D, S_LONG, "This drug is not for long-term use in a chronic condition.",
      "该药品不属于慢性病长期用药，不得开具长期处方。", ck_lt_drug},
-    {"rx.validity_out_of_range", D, S_RX " 第十八条",
+    {"rx.validity_out_of_range", D | I, S_RX " 第十八条",
      "A prescription is valid on the day it is issued; the doctor may extend this to at most 3 days.",
      "处方开具当日有效；特殊情况下医师可注明延长，但最长不得超过3天。", ck_validity},
     {"rx.reviewer_is_prescriber", R, S_REVIEW,
@@ -503,6 +506,7 @@ static const struct rules_rule rules_rows[] = {
 
 #undef D
 #undef R
+#undef I
 
 const struct rules_rule *rules_table(size_t *n) {
   *n = sizeof rules_rows / sizeof rules_rows[0];

@@ -33,6 +33,9 @@ enum rules_controlled {
  * review rules run when a pharmacist approves. */
 #define RULES_STAGE_DRAFT  1u
 #define RULES_STAGE_REVIEW 2u
+/* Faults of the input itself (unknown drug, impossible quantities, …): a
+ * draft with one of these is not even saved. Every INPUT rule is also DRAFT. */
+#define RULES_STAGE_INPUT 4u
 
 struct rules_config {
   int offline_window_months; /* offline diagnosis must be this recent (12) */

@@ -503,6 +503,25 @@ static void test_field_and_error(void **state) {
   assert_int_equal(rules_result_error(&res, &e), 0);
 }
 
+/* The INPUT stage holds only faults of the input itself. */
+static void test_input_stage(void **state) {
+  (void)state;
+  struct fx f;
+  struct rules_result res;
+  fx_base(&f);
+  m_days8(&f), m_narcotic(&f), m_child5(&f), m_no_dx(&f); /* rule violations, not input faults */
+  assert_int_equal(rules_check(&f.d, &f.c, RULES_STAGE_INPUT, &res), 0);
+  fx_base(&f);
+  m_qty_neg(&f);
+  f.items[0].dose = "";
+  f.d.validity_days = 9;
+  assert_int_equal(rules_check(&f.d, &f.c, RULES_STAGE_INPUT, &res), 3);
+  size_t n;
+  const struct rules_rule *t = rules_table(&n);
+  for (size_t i = 0; i < n; i++)
+    if (t[i].stage & RULES_STAGE_INPUT) assert_true(t[i].stage & RULES_STAGE_DRAFT);
+}
+
 static void test_calendar_helpers(void **state) {
   (void)state;
   int y = -1, m = -1;
@@ -538,9 +557,8 @@ static void test_calendar_helpers(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rule_cases),
-      cmocka_unit_test(test_every_rule_has_a_case),
-      cmocka_unit_test(test_field_and_error),
+      cmocka_unit_test(test_rule_cases),       cmocka_unit_test(test_every_rule_has_a_case),
+      cmocka_unit_test(test_field_and_error),  cmocka_unit_test(test_input_stage),
       cmocka_unit_test(test_calendar_helpers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
