@@ -400,6 +400,23 @@ static int claim_account_opening(struct ly_db *db, const char *patient_id, int64
   return ins_step_done(db, st);
 }
 
+/* "<prefix>_" + the time in 10 order-preserving base-32 digits + 22 random
+ * base64url characters: still unguessable, but new claims, their lines and
+ * reversals land at the right-hand end of their B-trees instead of on a
+ * random page each (fewer pages written and read per settlement). */
+static int claim_new_id(const char *prefix, int64_t now, char *out, size_t outsz) {
+  static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
+  char rnd[LY_ID_MAX], t[11];
+  uint64_t v = now > 0 ? (uint64_t)now : 0;
+  for (int i = 9; i >= 0; i--, v >>= 5)
+    t[i] = digits[v & 31];
+  t[10] = '\0';
+  int rc = ly_token_new(16, rnd, sizeof rnd);
+  if (rc < 0) return rc;
+  int n = snprintf(out, outsz, "%s_%s%s", prefix, t, rnd);
+  return n > 0 && (size_t)n < outsz ? 0 : LY_ETOOBIG;
+}
+
 static void claim_stamp(struct claim_tx *x) {
   struct claim *c = x->out;
   c->settled_at = x->now;
@@ -409,7 +426,7 @@ static void claim_stamp(struct claim_tx *x) {
 
 static int claim_record_rejection(struct ly_db *db, struct claim_tx *x) {
   struct claim *c = x->out;
-  int rc = ly_id_new("clm", c->id, sizeof c->id);
+  int rc = claim_new_id("clm", x->now, c->id, sizeof c->id);
   claim_stamp(x);
   memset(&c->total, 0, sizeof c->total);
   c->nlines = 0;
@@ -423,7 +440,7 @@ static int claim_record_rejection(struct ly_db *db, struct claim_tx *x) {
 
 static int claim_record_settlement(struct ly_db *db, struct claim_tx *x) {
   struct claim *c = x->out;
-  int rc = ly_id_new("clm", c->id, sizeof c->id);
+  int rc = claim_new_id("clm", x->now, c->id, sizeof c->id);
   c->status = CLAIM_SETTLED;
   claim_stamp(x);
   if (!rc && c->episode_id[0]) rc = claim_episode_add(db, c, 1, x->now);
@@ -476,6 +493,18 @@ int claim_settle(struct ly_db *db, int64_t now_ms, const struct claim_actor *act
   return x.denied ? LY_EDENIED : 0;
 }
 
+int claim_settle_batch(struct ly_db *db, int64_t now_ms, const struct claim_actor *actor,
+                       const struct claim_req *reqs, size_t n, struct claim *outs, int *rcs,
+                       struct ly_error *errs) {
+  if (!db || !actor || (n && (!reqs || !outs || !rcs)) || n > CLAIM_BATCH_MAX) return LY_EINVAL;
+  int rc = ly_db_begin(db);
+  if (rc) return rc;
+  /* inside an open transaction each claim_settle runs in a savepoint */
+  for (size_t i = 0; i < n; i++)
+    rcs[i] = claim_settle(db, now_ms, actor, &reqs[i], &outs[i], errs ? &errs[i] : NULL);
+  return ly_db_commit(db);
+}
+
 /* ---- reverse ----------------------------------------------------------------- */
 
 static int claim_insert_reversal(struct ly_db *db, struct claim_tx *x) {
@@ -486,7 +515,7 @@ static int claim_insert_reversal(struct ly_db *db, struct claim_tx *x) {
   static const char *mark = "UPDATE claims SET status = 'reversed' WHERE id = ?1 AND status = 'settled'";
   struct claim *c = x->out;
   char day[16];
-  int rc = ly_id_new("rev", c->reversal_id, sizeof c->reversal_id);
+  int rc = claim_new_id("rev", x->now, c->reversal_id, sizeof c->reversal_id);
   if (rc) return rc;
   ins_day(x->now, day, sizeof day);
   sqlite3_stmt *st = ly_db_stmt(db, sql);

@@ -87,28 +87,35 @@ int policy_terms_load(struct ly_db *db, const char *version_id, int64_t effectiv
   return 0;
 }
 
+/* Point look-ups in order of preference (an IN list would make SQLite build
+ * an ephemeral table, and allocate its page cache, on every call). */
 int policy_fee_lookup(struct ly_db *db, const char *version_id, const char *item_code, const char *level,
                       const char *doctor_title, struct policy_fee *out) {
   static const char *sql =
       "SELECT name, price_fen, covered FROM fee_schedule"
-      " WHERE version_id = ?1 AND item_code = ?2 AND facility_level IN (?3, 'any')"
-      " AND doctor_title IN (?4, 'any')"
-      " ORDER BY facility_level = 'any', doctor_title = 'any' LIMIT 1";
-  sqlite3_stmt *st = ly_db_stmt(db, sql);
-  if (!st) return LY_EDB;
-  ly_db_bind_text(st, 1, version_id);
-  ly_db_bind_text(st, 2, item_code);
-  ly_db_bind_text(st, 3, level);
-  ly_db_bind_text(st, 4, doctor_title ? doctor_title : "any");
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    ins_copy(out->name, sizeof out->name, ly_db_col_text(st, 0));
-    out->price_fen = sqlite3_column_int64(st, 1);
-    out->covered = sqlite3_column_int(st, 2) != 0;
+      " WHERE version_id = ?1 AND item_code = ?2 AND facility_level = ?3 AND doctor_title = ?4";
+  const char *title = doctor_title ? doctor_title : "any";
+  const char *try_level[4] = {level, level, "any", "any"};
+  const char *try_title[4] = {title, "any", title, "any"};
+  for (int i = 0; i < 4; i++) {
+    if (i % 2 == 1 && strcmp(title, "any") == 0) continue; /* same as the row before */
+    sqlite3_stmt *st = ly_db_stmt(db, sql);
+    if (!st) return LY_EDB;
+    ly_db_bind_text(st, 1, version_id);
+    ly_db_bind_text(st, 2, item_code);
+    ly_db_bind_text(st, 3, try_level[i]);
+    ly_db_bind_text(st, 4, try_title[i]);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      ins_copy(out->name, sizeof out->name, ly_db_col_text(st, 0));
+      out->price_fen = sqlite3_column_int64(st, 1);
+      out->covered = sqlite3_column_int(st, 2) != 0;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc != SQLITE_DONE) return ly_db_rc(db, rc);
   }
-  sqlite3_reset(st);
-  if (rc == SQLITE_ROW) return 0;
-  return rc == SQLITE_DONE ? LY_ENOTFOUND : ly_db_rc(db, rc);
+  return LY_ENOTFOUND;
 }
 
 /* ---- admin edits ---------------------------------------------------------- */

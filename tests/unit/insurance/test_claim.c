@@ -345,6 +345,42 @@ static void test_coverage_and_json(void **state) {
   assert_int_equal(coverage_summary_json(F.db, "p3-none", NOW, &j), LY_ENOTFOUND);
 }
 
+/* Group commit: five copies of one settle, a rejection and another claim in
+ * one transaction: one settlement of the encounter, the rejection recorded,
+ * the other claim settled. */
+static void test_batch(void **state) {
+  (void)state;
+  fx_patient(F.db, "p14", "employee_t1", 0, 0);
+  fx_patient(F.db, "p15", NULL, 0, 0);
+  struct claim_item a[] = {FX_DRUG("dA", 1)};
+  struct claim_req r[7];
+  for (int i = 0; i < 5; i++)
+    r[i] = fx_req("p14", "fc-comm", "b1", T, a, 1);
+  r[5] = fx_req("p15", "fc-comm", "b2", T, a, 1);
+  r[6] = fx_req("p14", "fc-comm", "b3", T, a, 1);
+  struct claim *outs = calloc(7, sizeof *outs);
+  struct ly_error errs[7];
+  int rcs[7];
+  assert_non_null(outs);
+  assert_int_equal(claim_settle_batch(F.db, NOW, &fx_actor, r, 7, outs, rcs, errs), 0);
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(rcs[i], 0);
+    assert_string_equal(outs[i].id, outs[0].id);
+    assert_int_equal(outs[i].replayed, i > 0);
+  }
+  assert_int_equal(rcs[5], LY_EDENIED);
+  assert_string_equal(errs[5].code, "insurance.no_coverage");
+  assert_int_equal(rcs[6], 0);
+  assert_int_equal(fx_int(F.db, "SELECT COUNT(*) FROM claims WHERE encounter_id = 'b1'", NULL, NULL), 1);
+  assert_int_equal(fx_int(F.db, "SELECT COUNT(*) FROM claims WHERE status = 'rejected'", NULL, NULL), 1);
+  /* dA 1260 twice, all deductible */
+  assert_int_equal(accum("p14", "community", "deductible_used_fen"), 2520);
+  assert_int_equal(accum("p14", "community", "claims"), 2);
+  assert_int_equal(claim_settle_batch(F.db, NOW, &fx_actor, r, CLAIM_BATCH_MAX + 1, outs, rcs, errs),
+                   LY_EINVAL);
+  free(outs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_estimate_settle_replay, setup, teardown),
@@ -354,6 +390,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_episode, setup, teardown),
       cmocka_unit_test_setup_teardown(test_business_day, setup, teardown),
       cmocka_unit_test_setup_teardown(test_coverage_and_json, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
