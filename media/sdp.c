@@ -552,6 +552,10 @@ static int run_pass(struct parser *p, const char *text, size_t len, int pass1) {
   if (rc < 0) return rc;
   if (seen != 7) return sdp_fail(p->err, LY_EPARSE, "media.sdp_malformed", 0, order_err);
   if (!pass1 && p->m) finish_media(p->m);
+  for (unsigned i = 0; !pass1 && i < p->s->n_media; i++) /* RFC 8843 §9.2: mids identify m-lines */
+    for (unsigned j = i + 1; j < p->s->n_media; j++)
+      if (p->s->media[i].mid[0] && strcmp(p->s->media[i].mid, p->s->media[j].mid) == 0)
+        return sdp_fail(p->err, LY_EPARSE, "media.sdp_malformed", 0, "duplicate a=mid");
   return 0;
 }
 

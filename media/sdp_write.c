@@ -218,12 +218,14 @@ static void write_media(struct sbuf *b, const struct sdp_track *t, const struct 
 
 /* A rejected / stopped m-section: port 0, inactive, still carrying its mid. */
 static void write_rejected(struct sbuf *b, const struct sdp_track *t, const struct sdp_media *offered) {
-  if (t->kind == SDP_KIND_APPLICATION || (offered && offered->kind == SDP_KIND_APPLICATION)) {
-    sb_printf(b, "m=application 0 %s webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n",
-              offered ? offered->proto : "UDP/DTLS/SCTP");
+  int rtp = offered == NULL || strstr(offered->proto, "RTP/") != NULL; /* RTP protos list payload types */
+  if (!rtp) {
+    sb_printf(b, "m=%s 0 %s webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n",
+              offered->kind == SDP_KIND_OTHER ? "text" : kind_name(offered->kind), offered->proto);
   } else {
     const char *proto = offered ? offered->proto : "UDP/TLS/RTP/SAVPF";
-    const char *kind = offered && offered->kind == SDP_KIND_OTHER ? "text" : kind_name(t->kind);
+    const char *kind =
+        offered && offered->kind == SDP_KIND_OTHER ? "text" : kind_name(offered ? offered->kind : t->kind);
     unsigned pt = t->codec.pt ? t->codec.pt : (offered && offered->n_codecs ? offered->codecs[0].pt : 0);
     sb_printf(b, "m=%s 0 %s %u\r\nc=IN IP4 0.0.0.0\r\n", kind, proto, pt);
   }

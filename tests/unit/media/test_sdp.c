@@ -334,6 +334,33 @@ static void test_malformed(void **state) {
   free(s);
 }
 
+/* Regressions from fuzzing: duplicate mids are refused; an odd m-line with an
+ * RTP protocol is rejected with a payload type, so our answer parses back. */
+static void test_fuzz_regressions(void **state) {
+  (void)state;
+  char *x = edited(FIREFOX_OFFER, "a=mid:1\r\n", "a=mid:0\r\n");
+  struct ly_error e;
+  assert_int_equal(parse_err(x, &e), LY_EPARSE);
+  assert_non_null(strstr(e.message, "duplicate a=mid"));
+  free(x);
+  x = edited(FIREFOX_OFFER, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+             "m=application 9 UDP/TLS/RTP/SAVPF 5");
+  struct sdp_session *s = parse_ok(x);
+  struct sdp_track t[SDP_MAX_MEDIA];
+  unsigned n;
+  assert_int_equal(sdp_negotiate_offer(s, t, &n, NULL), 0);
+  struct sdp_local l = local_params();
+  char out[8192];
+  size_t len;
+  assert_int_equal(sdp_write_answer(s, t, n, &l, out, sizeof out, &len), 0);
+  assert_non_null(strstr(out, "m=application 0 UDP/TLS/RTP/SAVPF 0\r\n"));
+  struct sdp_session *back = parse_ok(out);
+  assert_int_equal(back->n_media, 3);
+  free(back);
+  free(s);
+  free(x);
+}
+
 /* Every prefix of the fixtures parses or fails cleanly (ASan watches). */
 static void test_prefixes(void **state) {
   (void)state;
@@ -423,15 +450,11 @@ static void test_offer_and_check_answer(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_chrome_offer),
-      cmocka_unit_test(test_parse_firefox_offer),
-      cmocka_unit_test(test_answer_chrome),
-      cmocka_unit_test(test_answer_firefox_rejects_datachannel),
-      cmocka_unit_test(test_h264_when_no_vp8),
-      cmocka_unit_test(test_refusals),
-      cmocka_unit_test(test_malformed),
-      cmocka_unit_test(test_prefixes),
-      cmocka_unit_test(test_offer_and_check_answer),
+      cmocka_unit_test(test_parse_chrome_offer), cmocka_unit_test(test_parse_firefox_offer),
+      cmocka_unit_test(test_answer_chrome),      cmocka_unit_test(test_answer_firefox_rejects_datachannel),
+      cmocka_unit_test(test_h264_when_no_vp8),   cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_malformed),          cmocka_unit_test(test_prefixes),
+      cmocka_unit_test(test_fuzz_regressions),   cmocka_unit_test(test_offer_and_check_answer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
