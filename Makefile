@@ -49,6 +49,10 @@ test-e2e: build
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|integration'
 
+# Short benchmarks (each prints a table); bench/README.md explains the full runs.
+bench: build
+	BIN=$(BUILD)/lianyi bench/run.sh
+
 # libFuzzer targets for every parser of untrusted input, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 fuzz: deps
