@@ -571,3 +571,16 @@ int claim_reverse(struct ly_db *db, int64_t now_ms, const struct claim_actor *ac
   if (rc && e && e->err != rc) ly_error_set(e, rc, NULL, ly_db_errmsg(db), NULL);
   return rc;
 }
+
+int claim_reverse_encounter(struct ly_db *db, int64_t now_ms, const struct claim_actor *actor,
+                            const char *encounter_type, const char *encounter_id, const char *reason,
+                            struct claim *out, struct ly_error *e) {
+  char id[LY_ID_MAX];
+  if (!db || !encounter_type || !encounter_id) return LY_EINVAL;
+  int rc = claim_store_find_encounter(db, encounter_type, encounter_id, id, sizeof id);
+  if (rc == LY_ENOTFOUND)
+    return ly_error_set(e, rc, "insurance.claim_not_found", "This encounter has no settled claim.",
+                        "该就诊没有结算单。");
+  if (rc) return ly_error_set(e, rc, NULL, ly_db_errmsg(db), NULL);
+  return claim_reverse(db, now_ms, actor, id, reason, out, e);
+}

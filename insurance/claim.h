@@ -188,6 +188,13 @@ int claim_settle_batch(struct ly_db *db, int64_t now_ms, const struct claim_acto
 int claim_reverse(struct ly_db *db, int64_t now_ms, const struct claim_actor *actor, const char *claim_id,
                   const char *reason, struct claim *out, struct ly_error *e);
 
+/* The hook for a cancelled or returned dispense (or a voided consultation):
+ * reverse the settled claim of that encounter, as claim_reverse. LY_ENOTFOUND
+ * ("insurance.claim_not_found") when the encounter was never settled. */
+int claim_reverse_encounter(struct ly_db *db, int64_t now_ms, const struct claim_actor *actor,
+                            const char *encounter_type, const char *encounter_id, const char *reason,
+                            struct claim *out, struct ly_error *e);
+
 /* Load a stored claim with its lines and reversal. LY_ENOTFOUND. */
 int claim_get(struct ly_db *db, const char *claim_id, struct claim *out);
 

@@ -83,7 +83,8 @@ json_t *statement_check_to_json(const struct statement_check *c);
 /* The CLI: `lianyi claims statement --date D [--facility F] [--format csv|json]
  * [--check]`, argv[0] being "statement". Prints to out (errors to err) and
  * returns the process exit status: 0 fine, 1 the check found differences,
- * 2 bad usage or a failure. */
+ * 2 bad usage or a failure. main() opens the database and may leave its own
+ * --data/--config/--log-level/--master-key options in argv: they are skipped. */
 int statement_cli(struct ly_db *db, int argc, char **argv, FILE *out, FILE *err);
 
 #endif

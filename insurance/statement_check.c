@@ -177,6 +177,14 @@ struct cli_args {
   int check;
 };
 
+/* Options of the program itself that main() may leave in argv. */
+static int cli_server_option(const char *k) {
+  static const char *const known[] = {"--data", "--config", "--log-level", "--master-key"};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(k, known[i]) == 0) return 1;
+  return 0;
+}
+
 static int cli_parse(int argc, char **argv, struct cli_args *a, FILE *err) {
   memset(a, 0, sizeof *a);
   a->format = "csv";
@@ -188,6 +196,8 @@ static int cli_parse(int argc, char **argv, struct cli_args *a, FILE *err) {
                                                        : NULL;
     if (strcmp(k, "--check") == 0) {
       a->check = 1;
+    } else if (cli_server_option(k) && i + 1 < argc) {
+      i++; /* main() opened the database with it */
     } else if (slot && i + 1 < argc) {
       *slot = argv[++i];
     } else {

@@ -147,6 +147,11 @@ static void test_reverse(void **state) {
   assert_int_equal(claim_reverse(F.db, NOW, &fx_actor, "clm_nope", "x", C, &e), LY_ENOTFOUND);
   assert_int_equal(claim_reverse(F.db, NOW, &fx_actor, id, "", C, &e), LY_EINVAL);
 
+  assert_int_equal(claim_reverse_encounter(F.db, NOW, &fx_actor, "consultation", "c2", "hook", C, &e),
+                   LY_ESTATE);
+  assert_string_equal(e.code, "insurance.already_reversed");
+  assert_int_equal(claim_reverse_encounter(F.db, NOW, &fx_actor, "dispense", "c2", "hook", C, &e),
+                   LY_ENOTFOUND);
   /* the reversed encounter stays closed: settle returns the reversed claim */
   assert_int_equal(claim_settle(F.db, NOW, &fx_actor, &r, C, &e), 0);
   assert_int_equal(C->replayed, 1);

@@ -155,8 +155,9 @@ static void test_cli(void **state) {
   seed_day();
   char buf[4096];
   FILE *out = fmemopen(buf, sizeof buf, "w"), *err = fopen("/dev/null", "w");
-  char *argv1[] = {"statement", "--date", "2025-03-10", "--facility", "fc-comm", "--check"};
-  assert_int_equal(statement_cli(F.db, 6, argv1, out, err), 0);
+  char *argv1[] = {"statement",  "--data",     "/srv/x",  "--date",
+                   "2025-03-10", "--facility", "fc-comm", "--check"};
+  assert_int_equal(statement_cli(F.db, 8, argv1, out, err), 0);
   fclose(out);
   assert_non_null(strstr(buf, "2025-03-10,*,*,3,50400"));
   assert_non_null(strstr(buf, "check: OK"));
