@@ -18,5 +18,22 @@ int h_access_log_get(struct ly_req *req, struct ly_resp *resp);
 int h_healthz(struct ly_req *req, struct ly_resp *resp);
 /* metrics.c */
 int h_metrics(struct ly_req *req, struct ly_resp *resp);
+/* h_consultations.c (the rules are in signalling/) */
+struct booking_rules;
+int h_consultations_create(struct ly_req *req, struct ly_resp *resp);
+int h_consultations_list(struct ly_req *req, struct ly_resp *resp);
+int h_consultations_get(struct ly_req *req, struct ly_resp *resp);
+int h_consultations_cancel(struct ly_req *req, struct ly_resp *resp);
+int h_consultations_rating_put(struct ly_req *req, struct ly_resp *resp);
+int h_consultations_rating_get(struct ly_req *req, struct ly_resp *resp);
+/* The booking rules from the configuration. */
+struct booking_rules h_consultations_rules(const struct ly_server *srv);
+/* Start / stop the signalling service (srv->sig) around the lws context. */
+int h_consultations_ws_init(struct ly_server *srv);
+void h_consultations_ws_close(struct ly_server *srv);
+/* h_doctors.c */
+int h_doctors_list(struct ly_req *req, struct ly_resp *resp);
+int h_doctors_get(struct ly_req *req, struct ly_resp *resp);
+int h_doctors_ratings(struct ly_req *req, struct ly_resp *resp);
 
 #endif

@@ -47,6 +47,10 @@ const struct ly_opt server_opts[] = {
     INT(max_body, "max-body", "1048576", 1024, 64LL * 1024 * 1024, "BYTES",
         "Largest request body accepted; larger ones get 413."),
     INT(max_connections, "max-connections", "20000", 16, 1000000, "N", "Most simultaneous connections."),
+    INT(resume_window_ms, "resume-window-ms", "30000", 100, 600000, "MS",
+        "How long a participant whose WebSocket dropped may resume (rooms, queue place, missed events)."),
+    INT(followup_window_days, "followup-window-days", "365", 1, 3650, "DAYS",
+        "An online follow-up needs a verified offline diagnosis of the same condition this recent."),
 };
 const size_t server_nopts = sizeof(server_opts) / sizeof(server_opts[0]);
 

@@ -5,11 +5,17 @@
  * keep the table grouped by resource.
  */
 #include "server/h_claims.h"
+#include "server/h_rx.h"
 #include "server/handlers.h"
 #include "server/http.h"
 
 #define ANY    LY_ROLE_ANY
 #define PUBLIC LY_ROUTE_PUBLIC
+
+#define P  LY_ROLE_PATIENT
+#define D  LY_ROLE_DOCTOR
+#define PH LY_ROLE_PHARMACIST
+#define S  LY_ROLE_SUPERVISOR
 
 const struct ly_route ly_routes[] = {
     /* operations */
@@ -21,6 +27,24 @@ const struct ly_route ly_routes[] = {
     {LY_DELETE, "/api/v1/sessions/current", h_sessions_delete_current, ANY, 0, "sessions.delete_current"},
     {LY_GET, "/api/v1/me", h_me_get, ANY, 0, "me.get"},
     {LY_GET, "/api/v1/me/access-log", h_access_log_get, LY_ROLE_PATIENT, 0, "me.access_log"},
+
+    /* consultations (signalling issue): booking, lifecycle, ratings */
+    {LY_POST, "/api/v1/consultations", h_consultations_create, LY_ROLE_PATIENT, 0, "consultations.create"},
+    {LY_GET, "/api/v1/consultations", h_consultations_list, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
+     "consultations.list"},
+    {LY_GET, "/api/v1/consultations/{id}", h_consultations_get, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR,
+     0, "consultations.get"},
+    {LY_POST, "/api/v1/consultations/{id}/cancel", h_consultations_cancel, LY_ROLE_PATIENT | LY_ROLE_DOCTOR, 0,
+     "consultations.cancel"},
+    {LY_PUT, "/api/v1/consultations/{id}/rating", h_consultations_rating_put, LY_ROLE_PATIENT, 0,
+     "consultations.rating_put"},
+    {LY_GET, "/api/v1/consultations/{id}/rating", h_consultations_rating_get, LY_ROLE_PATIENT | LY_ROLE_SUPERVISOR, 0,
+     "consultations.rating_get"},
+
+    /* the doctor directory (名医团队) */
+    {LY_GET, "/api/v1/doctors", h_doctors_list, ANY, 0, "doctors.list"},
+    {LY_GET, "/api/v1/doctors/{id}", h_doctors_get, ANY, 0, "doctors.get"},
+    {LY_GET, "/api/v1/doctors/{id}/ratings", h_doctors_ratings, ANY, 0, "doctors.ratings"},
 
     /* insurance (claims issue): coverage, claims, statements, policy, FHIR */
     {LY_GET, "/api/v1/me/coverage", h_coverage_me, LY_ROLE_PATIENT, 0, "coverage.me"},
@@ -40,6 +64,59 @@ const struct ly_route ly_routes[] = {
      0, "fhir.claim"},
     {LY_GET, "/fhir/r4/ClaimResponse/{id}", h_fhir_claim_response,
      LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR, 0, "fhir.claim_response"},
+
+    /* clinical records (records/, server/h_records*.c): object checks in the handlers */
+    {LY_GET, "/api/v1/patients/{id}/diagnoses", h_diagnoses_list, P | D | S, 0, "records.diagnoses_list"},
+    {LY_POST, "/api/v1/patients/{id}/diagnoses", h_diagnoses_add, D, 0, "records.diagnoses_add"},
+    {LY_POST, "/api/v1/patients/{id}/diagnoses/upload", h_diagnoses_upload, P, 0, "records.diagnoses_upload"},
+    {LY_POST, "/api/v1/diagnoses/{id}/verify", h_diagnoses_verify, D, 0, "records.diagnoses_verify"},
+    {LY_GET, "/api/v1/documents/{id}", h_documents_get, P | D | S, 0, "records.documents_get"},
+    {LY_GET, "/api/v1/consultations/{id}/notes", h_notes_list, P | D | S, 0, "records.notes_list"},
+    {LY_PUT, "/api/v1/consultations/{id}/notes", h_notes_save, D, 0, "records.notes_save"},
+    {LY_GET, "/api/v1/notes/{id}", h_notes_get, P | D | S, 0, "records.notes_get"},
+    {LY_POST, "/api/v1/notes/{id}/sign", h_notes_sign, D, 0, "records.notes_sign"},
+    {LY_GET, "/api/v1/notes/{id}/signed", h_notes_signed, P | D | S, 0, "records.notes_signed"},
+    {LY_GET, "/api/v1/patients/{id}/lab-orders", h_labs_list, P | D | S, 0, "records.labs_list"},
+    {LY_POST, "/api/v1/patients/{id}/lab-orders", h_labs_order, D, 0, "records.labs_order"},
+    {LY_GET, "/api/v1/lab-orders/{id}", h_labs_get, P | D | S, 0, "records.labs_get"},
+    {LY_POST, "/api/v1/lab-orders/{id}/schedule", h_labs_schedule, D, 0, "records.labs_schedule"},
+    {LY_POST, "/api/v1/lab-orders/{id}/result", h_labs_result, D, 0, "records.labs_result"},
+    {LY_POST, "/api/v1/lab-orders/{id}/cancel", h_labs_cancel, D, 0, "records.labs_cancel"},
+    {LY_GET, "/api/v1/patients/{id}/vitals", h_vitals_list, P | D | S, 0, "records.vitals_list"},
+    {LY_POST, "/api/v1/patients/{id}/vitals", h_vitals_add, P | D, 0, "records.vitals_add"},
+    {LY_GET, "/api/v1/patients/{id}/care-plans", h_careplans_list, P | D | S, 0, "records.careplans_list"},
+    {LY_POST, "/api/v1/patients/{id}/care-plans", h_careplans_create, D, 0, "records.careplans_create"},
+    {LY_POST, "/api/v1/care-plans/{id}/follow-up", h_careplans_followup, D, 0, "records.careplans_followup"},
+    {LY_POST, "/api/v1/care-plans/{id}/close", h_careplans_close, D, 0, "records.careplans_close"},
+    {LY_GET, "/api/v1/care-alerts", h_care_alerts_list, D, 0, "records.alerts_list"},
+    {LY_POST, "/api/v1/care-alerts/{id}/ack", h_care_alerts_ack, D, 0, "records.alerts_ack"},
+
+    /* e-prescriptions (rx/, server/h_rx*.c) */
+    {LY_GET, "/api/v1/formulary", h_formulary_search, ANY, 0, "rx.formulary_search"},
+    {LY_GET, "/api/v1/formulary/{id}", h_formulary_get, ANY, 0, "rx.formulary_get"},
+    {LY_GET, "/api/v1/rx/rules", h_rx_rules, ANY, 0, "rx.rules"},
+    {LY_POST, "/api/v1/prescriptions/check", h_rx_check, D, 0, "rx.check"},
+    {LY_POST, "/api/v1/prescriptions", h_rx_create, D, 0, "rx.create"},
+    {LY_GET, "/api/v1/prescriptions", h_rx_list, P | D | S, 0, "rx.list"},
+    {LY_GET, "/api/v1/prescriptions/{id}", h_rx_get, P | D | PH | S, 0, "rx.get"},
+    {LY_PUT, "/api/v1/prescriptions/{id}", h_rx_update, D, 0, "rx.update"},
+    {LY_POST, "/api/v1/prescriptions/{id}/sign", h_rx_sign, D, 0, "rx.sign"},
+    {LY_POST, "/api/v1/prescriptions/{id}/approve", h_rx_approve, PH | D, 0, "rx.approve"},
+    {LY_POST, "/api/v1/prescriptions/{id}/reject", h_rx_reject, PH | D, 0, "rx.reject"},
+    {LY_POST, "/api/v1/prescriptions/{id}/cancel", h_rx_cancel, D, 0, "rx.cancel"},
+    {LY_GET, "/api/v1/prescriptions/{id}/signed", h_rx_signed, P | D | PH | S, 0, "rx.signed"},
+    {LY_POST, "/api/v1/prescriptions/{id}/renewals", h_rx_renewal_request, P, 0, "rx.renewal_request"},
+    {LY_GET, "/api/v1/renewals", h_renewals_list, P | D, 0, "rx.renewals_list"},
+    {LY_POST, "/api/v1/renewals/{id}/approve", h_renewals_approve, D, 0, "rx.renewals_approve"},
+    {LY_POST, "/api/v1/renewals/{id}/decline", h_renewals_decline, D, 0, "rx.renewals_decline"},
+    {LY_POST, "/api/v1/renewals/{id}/withdraw", h_renewals_withdraw, P, 0, "rx.renewals_withdraw"},
+    {LY_GET, "/api/v1/pharmacist/review-queue", h_rx_review_queue, PH, 0, "rx.review_queue"},
+    {LY_GET, "/api/v1/supervision/samples", h_supervision_list, S, 0, "rx.supervision_list"},
+    {LY_POST, "/api/v1/supervision/samples/{id}/finding", h_supervision_finding, S, 0, "rx.supervision_finding"},
+    {LY_POST, "/api/v1/supervision/run", h_supervision_run, S | LY_ROLE_ADMIN, 0, "rx.supervision_run"},
+    {LY_GET, "/api/v1/me/findings", h_me_findings, D, 0, "rx.me_findings"},
+    {LY_GET, "/api/v1/me/notices", h_me_notices, ANY, 0, "rx.me_notices"},
+    {LY_POST, "/api/v1/me/notices/read", h_me_notices_read, ANY, 0, "rx.me_notices_read"},
 
     {0, NULL, NULL, 0, 0, NULL},
 };

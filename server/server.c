@@ -26,8 +26,10 @@
 #include "core/ids.h"
 #include "server/auth.h"
 #include "server/demo.h"
+#include "server/handlers.h"
 #include "server/metrics.h"
 #include "server/server_internal.h"
+#include "signalling/sig.h"
 
 #define DRAIN_MAX_MS 10000
 #define HOST_MAX     256
@@ -255,14 +257,15 @@ static int watch_signals(struct ly_server *srv, struct lws_vhost *vh) {
 }
 
 static int create_lws(struct ly_server *srv, const char *host, int port) {
-  const struct lws_protocols *protocols[4]; /* lws copies the table into the vhost */
+  const struct lws_protocols *protocols[5]; /* lws copies the table into the vhost */
   struct lws_context_creation_info info;
   int tls = srv->cfg.tls_cert[0] != '\0';
 
   protocols[0] = http_protocol();
   protocols[1] = &signal_protocol;
   protocols[2] = listener_protocol();
-  protocols[3] = NULL;
+  protocols[3] = sig_protocol(srv->sig); /* WebSocket /ws: the default for upgrades (sig_vhost_options) */
+  protocols[4] = NULL;
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 
   memset(&info, 0, sizeof(info));
@@ -283,6 +286,7 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
   info.vhost_name = "lianyi";
   info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* server/listener.c owns the socket */
   info.pprotocols = protocols;
+  info.pvo = sig_vhost_options();
   info.user = srv;
   info.keepalive_timeout = 30;
   info.timeout_secs = 30;
@@ -356,6 +360,7 @@ int server_init(struct ly_server *srv, int argc, char **argv, int first) {
       (rc = auth_init(srv, &srv->auth)) != 0 || (rc = http_init(srv)) != 0)
     return rc;
   if (srv->cfg.demo && (rc = demo(srv)) != 0) return rc;
+  if ((rc = h_consultations_ws_init(srv)) != 0) return rc;
   if ((rc = create_lws(srv, host, port)) != 0) return rc;
   log_listening(srv, host);
   return 0;
@@ -373,6 +378,7 @@ void server_close(struct ly_server *srv) {
   srv->lws = NULL;
   listener_close(srv);
   http_close(srv);
+  h_consultations_ws_close(srv);
   auth_close(srv->auth);
   srv->auth = NULL;
   metrics_close(srv->metrics);

@@ -18,6 +18,7 @@ struct ly_metrics;
 struct ly_auth;
 struct ly_http;
 struct ly_listener;
+struct sig;
 
 /* Everything configurable (see server/options.c for the table, --help). */
 struct ly_config {
@@ -33,6 +34,8 @@ struct ly_config {
   int64_t session_ttl_s;       /* default 43200 (12 h) */
   int64_t max_body;            /* bytes, default 1 MiB */
   int64_t max_connections;     /* default 20000 */
+  int64_t resume_window_ms;    /* signalling: a dropped socket may resume this long (30000) */
+  int64_t followup_window_days; /* online follow-up needs an offline diagnosis this recent (365) */
 };
 
 struct ly_server {
@@ -49,6 +52,7 @@ struct ly_server {
   int listen_port;              /* the port actually bound (for --listen :0) */
   struct ly_http *http;         /* the HTTP layer's state (server/http.c) */
   struct ly_listener *listener; /* the listening socket (server/listener.c) */
+  struct sig *sig;              /* WebSocket signalling (signalling/sig.h) */
 };
 
 /* Build the context from argv of `lianyi serve …`, open the data directory
