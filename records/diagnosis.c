@@ -3,6 +3,7 @@
 #include "records/diagnosis.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,4 +264,15 @@ int diagnosis_list(const struct records_ctx *cx, const struct records_actor *who
   }
   *out = arr;
   return 0;
+}
+
+int diagnosis_patient(const struct records_ctx *cx, const char *diagnosis_id, char patient_out[LY_ID_MAX]) {
+  static const char *sql = "SELECT patient_id FROM offline_diagnoses WHERE id = ?1";
+  sqlite3_stmt *st = ly_db_stmt(cx->db, sql);
+  if (!st) return LY_EDB;
+  ly_db_bind_text(st, 1, diagnosis_id);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) snprintf(patient_out, LY_ID_MAX, "%s", ly_db_col_text(st, 0));
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? LY_ENOTFOUND : ly_db_rc(cx->db, rc);
 }

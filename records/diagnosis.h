@@ -61,6 +61,9 @@ int diagnosis_verify(const struct records_ctx *cx, const struct records_actor *w
 int diagnosis_list(const struct records_ctx *cx, const struct records_actor *who, const char *patient_id,
                    json_t **out, struct ly_error *e);
 
+/* The diagnosis's patient, for the caller's authorisation check (LY_ENOTFOUND). */
+int diagnosis_patient(const struct records_ctx *cx, const char *diagnosis_id, char patient_out[LY_ID_MAX]);
+
 /* ---- HIS import ------------------------------------------------------------
  * CSV with exactly this header line and these columns, in order:
  *   facility_id,his_id,national_id,icd10,diagnosed_on,doctor_license_no,note

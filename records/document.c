@@ -104,3 +104,14 @@ void document_free(struct document *d) {
   free(d->data);
   d->data = NULL;
 }
+
+int document_patient(const struct records_ctx *cx, const char *id, char patient_out[LY_ID_MAX]) {
+  static const char *sql = "SELECT patient_id FROM record_documents WHERE id = ?1";
+  sqlite3_stmt *st = ly_db_stmt(cx->db, sql);
+  if (!st) return LY_EDB;
+  ly_db_bind_text(st, 1, id);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) snprintf(patient_out, LY_ID_MAX, "%s", ly_db_col_text(st, 0));
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? LY_ENOTFOUND : ly_db_rc(cx->db, rc);
+}

@@ -39,5 +39,7 @@ struct document {
 int document_get(const struct records_ctx *cx, const struct records_actor *who, const char *id,
                  struct document *out, struct ly_error *e);
 void document_free(struct document *d);
+/* The document's patient, for the caller's authorisation check (LY_ENOTFOUND). */
+int document_patient(const struct records_ctx *cx, const char *id, char patient_out[LY_ID_MAX]);
 
 #endif

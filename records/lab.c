@@ -222,9 +222,13 @@ int lab_cancel(const struct records_ctx *cx, const struct records_actor *who, co
   return records_done(e, records_finish(cx->db, rc));
 }
 
-int lab_patient(const struct records_ctx *cx, const char *order_id, char patient_out[LY_ID_MAX]) {
+int lab_parties(const struct records_ctx *cx, const char *order_id, char patient_out[LY_ID_MAX],
+                char doctor_out[LY_ID_MAX], char facility_out[LY_ID_MAX]) {
   struct lab_row o;
   int rc = lab_load(cx, order_id, &o, NULL);
-  if (rc == 0) snprintf(patient_out, LY_ID_MAX, "%s", o.patient_id);
-  return rc;
+  if (rc) return rc;
+  if (patient_out) snprintf(patient_out, LY_ID_MAX, "%s", o.patient_id);
+  if (doctor_out) snprintf(doctor_out, LY_ID_MAX, "%s", o.doctor_id);
+  if (facility_out) snprintf(facility_out, LY_ID_MAX, "%s", o.facility_id);
+  return 0;
 }

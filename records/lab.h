@@ -77,7 +77,9 @@ int lab_get(const struct records_ctx *cx, const struct records_actor *who, const
 /* A patient's orders, newest first (without results). */
 int lab_list(const struct records_ctx *cx, const struct records_actor *who, const char *patient_id,
              json_t **out, struct ly_error *e);
-/* The order's patient, for the caller's authorisation check (LY_ENOTFOUND). */
-int lab_patient(const struct records_ctx *cx, const char *order_id, char patient_out[LY_ID_MAX]);
+/* The order's patient, ordering doctor and performing facility, for the
+ * caller's authorisation check (LY_ENOTFOUND). Any out may be NULL. */
+int lab_parties(const struct records_ctx *cx, const char *order_id, char patient_out[LY_ID_MAX],
+                char doctor_out[LY_ID_MAX], char facility_out[LY_ID_MAX]);
 
 #endif

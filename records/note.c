@@ -255,16 +255,23 @@ static int note_collect(const struct records_ctx *cx, sqlite3_stmt *st, json_t *
 }
 
 static int note_query(const struct records_ctx *cx, const struct records_actor *who, const char *sql,
-                      const char *key, json_t *arr, struct ly_error *e) {
+                      const char *key, int one, json_t *arr, struct ly_error *e) {
   sqlite3_stmt *st = ly_db_stmt(cx->db, sql);
   if (!st) return LY_EDB;
   ly_db_bind_text(st, 1, key);
   int rc = note_collect(cx, st, arr);
   if (rc) return rc;
-  if (json_array_size(arr) == 0)
+  if (json_array_size(arr) == 0 && one)
     return ly_error_set(e, LY_ENOTFOUND, "records.note_not_found", "No such note.", "未找到该病历。");
-  const char *patient = json_string_value(json_object_get(json_array_get(arr, 0), "patient_id"));
-  return records_audit(cx, who, "record.read", patient, "consultation_note", key, "ok", NULL);
+  char patient[LY_ID_MAX] = "";
+  if (json_array_size(arr) > 0)
+    snprintf(patient, sizeof patient, "%s",
+             json_string_value(json_object_get(json_array_get(arr, 0), "patient_id")));
+  else if (note_consultation_patient(cx, key, patient) != 0)
+    return ly_error_set(e, LY_ENOTFOUND, "records.consultation_not_found", "No such consultation.",
+                        "未找到该次问诊。");
+  return records_audit(cx, who, "record.read", patient, one ? "consultation_note" : "consultation_notes", key,
+                       "ok", NULL);
 }
 
 static int note_read(const struct records_ctx *cx, const struct records_actor *who, const char *sql,
@@ -274,7 +281,7 @@ static int note_read(const struct records_ctx *cx, const struct records_actor *w
   json_t *arr = json_array();
   if (!arr) return records_done(e, LY_ENOMEM);
   int rc = ly_db_begin(cx->db);
-  if (rc == 0) rc = records_finish(cx->db, note_query(cx, who, sql, key, arr, e));
+  if (rc == 0) rc = records_finish(cx->db, note_query(cx, who, sql, key, one, arr, e));
   if (rc) {
     json_decref(arr);
     return records_done(e, rc);
