@@ -127,7 +127,8 @@ static void op_settle(int64_t now, int64_t t0, size_t op) {
   r.encounter_type = rnd() % 2 ? "dispense" : "consultation";
   r.doctor_title = rnd() % 2 ? "chief" : NULL;
   int rc = claim_settle(F.db, now, &fx_actor, &r, C, &e);
-  if (rc && rc != LY_EDENIED) print_error("settle: rc %d %s %s (%s) db: %s\n", rc, e.code, e.message, e.field, ly_db_errmsg(F.db));
+  if (rc && rc != LY_EDENIED)
+    print_error("settle: rc %d %s %s (%s) db: %s\n", rc, e.code, e.message, e.field, ly_db_errmsg(F.db));
   assert_true(rc == 0 || rc == LY_EDENIED);
   if (rc == 0) {
     check_settled(C);
