@@ -66,11 +66,13 @@ static struct media_event *wait_ev(struct media *m, enum media_event_type type, 
     struct media_event *ev;
     while ((ev = media_next_event(m)) != NULL) {
       if (ev->type == type && ev->transport_id == id) return ev;
+      if (ev->type == MEDIA_EV_ERROR) fprintf(stderr, "relay error: %s %s\n", ev->code, ev->message);
       media_event_free(ev);
     }
     struct pollfd pfd = {.fd = media_event_fd(m), .events = POLLIN};
     poll(&pfd, 1, 10);
   }
+  fprintf(stderr, "waiting for event %d on %llu\n", type, (unsigned long long)id);
   die("timed out waiting for an event");
   return NULL;
 }
@@ -83,7 +85,7 @@ static void peer_init(struct peer *p, struct media *m, const char *label, enum m
   struct sockaddr_in me = {.sin_family = AF_INET};
   inet_pton(AF_INET, "127.0.0.1", &me.sin_addr);
   if (bind(p->fd, (struct sockaddr *)&me, sizeof me) != 0 || dtls_ctx_init(&p->ctx) != 0) die("peer init");
-  snprintf(p->ufrag, sizeof p->ufrag, "b%s", label);
+  snprintf(p->ufrag, sizeof p->ufrag, "bn%s", label); /* ICE: at least 4 characters */
   snprintf(p->pwd, sizeof p->pwd, "benchpassword0123456789%s", label);
   if (media_create_transport(m, "bench", label, kind, &p->id) != 0) die("create");
   struct media_event *ev = wait_ev(m, MEDIA_EV_CREATED, p->id);
@@ -128,6 +130,7 @@ static const char *OFFER =
 static void setup_pub(struct media *m, struct peer *p) {
   char sdp[2048];
   int n = snprintf(sdp, sizeof sdp, OFFER, p->ufrag, p->pwd, p->ctx.fingerprint);
+  if (getenv("BENCH_DEBUG")) fputs(sdp, stderr);
   media_apply_remote(m, p->id, MEDIA_SDP_OFFER, sdp, (size_t)n);
   media_event_free(wait_ev(m, MEDIA_EV_LOCAL_SDP, p->id));
   peer_connect(p);
