@@ -147,9 +147,19 @@ static int worker_of(const struct media *m, uint64_t id, unsigned *w) {
   return (id >> 8) != 0 && *w < m->n_workers ? 0 : LY_ENOTFOUND;
 }
 
+/* Labels go into SDP (msid, cname) and RTCP: letters, digits, '.', '_', '-' only. */
+static int label_ok(const char *s) {
+  if (*s == '\0' || strlen(s) >= MEDIA_LABEL_MAX) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+          *s == '_' || *s == '-'))
+      return 0;
+  return 1;
+}
+
 int media_create_transport(struct media *m, const char *room, const char *label,
                            enum media_transport_kind kind, uint64_t *out_id) {
-  if (!room || !label || !*room || strlen(room) >= MEDIA_ROOM_MAX || strlen(label) >= MEDIA_LABEL_MAX ||
+  if (!room || !label || !*room || strlen(room) >= MEDIA_ROOM_MAX || !label_ok(label) ||
       (kind != MEDIA_SEND && kind != MEDIA_RECV))
     return LY_EINVAL;
   unsigned w;

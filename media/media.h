@@ -78,8 +78,8 @@ enum media_transport_kind {
 
 /* Create a transport in `room` for a participant (`label`: an opaque id used
  * to keep a participant's own streams out of its receive transport and as
- * msid/cname; no personal data). Answered by MEDIA_EV_CREATED (or
- * MEDIA_EV_ERROR). *out_id is set at once. */
+ * msid/cname; no personal data; 1..63 of [A-Za-z0-9._-], else LY_EINVAL).
+ * Answered by MEDIA_EV_CREATED (or MEDIA_EV_ERROR). *out_id is set at once. */
 int media_create_transport(struct media *m, const char *room, const char *label,
                            enum media_transport_kind kind, uint64_t *out_id);
 

@@ -586,8 +586,20 @@ static void fill_block(struct worker *w, struct pub_stream *p, struct rtcp_repor
 
 /* Every second on a connected MEDIA_SEND transport: a receiver report per
  * stream and a REMB capping the video bitrate at max_video_kbps. */
+/* A subscriber's video slot that has not forwarded anything yet needs a key
+ * frame to start decoding: ask its publisher (rate-limited per stream). */
+static void kick_new_slots(struct worker *w, struct transport *s) {
+  for (unsigned j = 0; j < s->n_tracks; j++) {
+    if (!s->sub[j].accepted || s->sub[j].packets > 0 || s->tracks[j].kind != SDP_KIND_VIDEO) continue;
+    struct transport *p = worker_find(w, s->sub[j].pub_id);
+    if (p && p->state == TS_CONNECTED && s->sub[j].pub_track < p->n_tracks)
+      request_keyframe(w, p, s->sub[j].pub_track, 0);
+  }
+}
+
 void router_tick(struct worker *w, struct transport *t, int64_t now) {
   (void)now;
+  if (t->kind == MEDIA_RECV) kick_new_slots(w, t);
   if (t->kind != MEDIA_SEND) return;
   struct rtcp_rr rr = {.ssrc = rtcp_ssrc(t)};
   uint32_t video[SDP_MAX_MEDIA];

@@ -477,6 +477,9 @@ static void test_bad_commands(void **state) {
   uint64_t id;
   assert_int_equal(media_create_transport(m, "", "x", MEDIA_SEND, &id), LY_EINVAL);
   assert_int_equal(media_create_transport(m, "r", "x", 7, &id), LY_EINVAL);
+  assert_int_equal(media_create_transport(m, "r", "a\r\na=x", MEDIA_SEND, &id),
+                   LY_EINVAL); /* SDP injection */
+  assert_int_equal(media_create_transport(m, "r", "", MEDIA_SEND, &id), LY_EINVAL);
   assert_int_equal(media_subscribe(m, 12345), LY_ENOTFOUND);
   assert_int_equal(media_close_room(m, "nope"), LY_ENOTFOUND);
   assert_int_equal(media_create_transport(m, "r", "x", MEDIA_SEND, &id), 0);
