@@ -1,11 +1,14 @@
-/* server/main.c — the lianyi command: `serve` and `audit verify`. */
+/* server/main.c — the lianyi command: `serve` and the operator's tools
+ * (`audit verify`, `claims statement`, …), chosen from one table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/audit.h"
 #include "core/db.h"
 #include "core/err.h"
+#include "insurance/statement.h"
 #include "server/server.h"
 #include "server/server_internal.h"
 
@@ -16,6 +19,9 @@ static void usage(FILE *out) {
           "Usage:\n"
           "  lianyi serve [options]          run the server (lianyi serve --help)\n"
           "  lianyi audit verify [options]   check the audit chain (lianyi audit verify --help)\n"
+          "  lianyi claims statement --date D [--facility F] [--format csv|json] [--check] [--data DIR]\n"
+          "                                  daily insurance statement; --check reconciles lines,\n"
+          "                                  claims and accumulators (exit 1 on any difference)\n"
           "  lianyi --help                   this text and every option\n"
           "\n");
 }
@@ -72,6 +78,53 @@ static int cmd_audit_verify(int argc, char **argv) {
   return 2;
 }
 
+/* --data DIR / --data=DIR anywhere in argv, else LIANYI_DATA, else ./data:
+ * the tools below take the rest of their arguments themselves. */
+static const char *tool_data_dir(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--data") && i + 1 < argc) return argv[i + 1];
+    if (!strncmp(argv[i], "--data=", 7)) return argv[i] + 7;
+  }
+  const char *env = getenv("LIANYI_DATA");
+  return env && *env ? env : "./data";
+}
+
+/* Open DATA/lianyi.db for a tool (migrating it like the server would). */
+static int tool_open_db(const char *tool, int argc, char **argv, struct ly_db **db) {
+  char path[LY_OPT_STR_MAX + 32];
+  struct stat st;
+  struct ly_error e;
+  ly_error_clear(&e);
+  snprintf(path, sizeof(path), "%s/lianyi.db", tool_data_dir(argc, argv));
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "lianyi %s: no database at %s\n", tool, path);
+    return 2;
+  }
+  if (ly_db_open(path, db, &e) != 0) {
+    fprintf(stderr, "lianyi %s: %s\n", tool, e.message);
+    return 2;
+  }
+  return 0;
+}
+
+static int cmd_claims_statement(int argc, char **argv) {
+  struct ly_db *db = NULL;
+  int rc = tool_open_db("claims statement", argc, argv, &db);
+  if (rc) return rc;
+  rc = statement_cli(db, argc - 2, argv + 2, stdout, stderr);
+  ly_db_close(db);
+  return rc;
+}
+
+static const struct {
+  const char *word1, *word2; /* word2 NULL: a one-word command */
+  int (*run)(int argc, char **argv);
+} commands[] = {
+    {"serve", NULL, cmd_serve},
+    {"audit", "verify", cmd_audit_verify},
+    {"claims", "statement", cmd_claims_statement},
+};
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
@@ -84,9 +137,11 @@ int main(int argc, char **argv) {
     options_help_audit(stdout);
     return 0;
   }
-  if (!strcmp(argv[1], "serve")) return cmd_serve(argc, argv);
-  if (!strcmp(argv[1], "audit") && argc >= 3 && !strcmp(argv[2], "verify"))
-    return cmd_audit_verify(argc, argv);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    if (strcmp(argv[1], commands[i].word1) != 0) continue;
+    if (commands[i].word2 && (argc < 3 || strcmp(argv[2], commands[i].word2) != 0)) continue;
+    return commands[i].run(argc, argv);
+  }
   fprintf(stderr, "lianyi: unknown command '%s'\n\n", argv[1]);
   usage(stderr);
   return 2;
