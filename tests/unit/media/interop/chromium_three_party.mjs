@@ -32,7 +32,7 @@ async function join(label) {
   if (!ans.sdp) throw new Error('publish refused: ' + JSON.stringify(ans));
   await page.evaluate(async sdp => window.pub.setRemoteDescription({ type: 'answer', sdp }), ans.sdp);
   const sub = await call({ op: 'create', room: 'r3', label, kind: 'recv' });
-  return { page, label, sub: sub.id };
+  return { page, label, sub: sub.id, pub: pub.id };
 }
 
 async function subscribe(p) {
@@ -67,6 +67,12 @@ for (const p of [a, b, c]) {
   const video = s.filter(x => x.kind === 'video' && x.framesDecoded > 0);
   if (audio.length !== 2 || video.length !== 2) ok = false;
 }
+// patient1 hangs up its camera: the others renegotiate; its m-lines go inactive
+await call({ op: 'close', id: c.pub });
+await subscribe(a); await subscribe(b);
+const left = await a.page.evaluate(() => window.rx.getTransceivers().map(t => t.currentDirection));
+console.log('after patient1 left, specialist1 transceivers:', JSON.stringify(left));
+if (left.filter(d => d === 'recvonly').length !== 2) ok = false;
 console.log(ok ? 'OK: each page receives both others' : 'FAIL');
 process.exitCode = ok ? 0 : 1;
 await browser.close(); h.stdin.end(); srv.close();

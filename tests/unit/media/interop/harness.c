@@ -51,6 +51,9 @@ int main(void) {
     } else if (!strcmp(op, "subscribe")) {
       media_subscribe(m, id);
       ev = wait_for(id, MEDIA_EV_LOCAL_SDP, -1);
+    } else if (!strcmp(op, "close")) {
+      media_close_transport(m, id);
+      ev = wait_for(id, MEDIA_EV_CLOSED, -1);
     } else if (!strcmp(op, "stats")) {
       media_request_stats(m, id);
       ev = wait_for(id, MEDIA_EV_STATS, -1);
