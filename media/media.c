@@ -6,6 +6,7 @@
  */
 #include "media/media.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,17 @@ uint16_t media_worker_port(const struct media *m, unsigned i) {
 }
 const char *media_fingerprint(const struct media *m) {
   return m->dtls.fingerprint;
+}
+
+void media_metrics(const struct media *m, struct media_metrics *out) {
+  memset(out, 0, sizeof *out);
+  for (unsigned i = 0; i < m->n_workers; i++) {
+    struct worker *w = &m->workers[i];
+    out->forwarded_packets += atomic_load_explicit(&w->forwarded, memory_order_relaxed);
+    out->dtls_failures += atomic_load_explicit(&w->dtls_failures, memory_order_relaxed);
+    out->transports += atomic_load_explicit(&w->n_transports, memory_order_relaxed);
+    out->connected += atomic_load_explicit(&w->n_connected, memory_order_relaxed);
+  }
 }
 
 /* ---- room placement (service thread only) ------------------------------ */

@@ -123,6 +123,10 @@ struct media_stats {
   uint32_t rtt_ms; /* 0 if unknown */
   uint64_t nacks_in, plis_in, retransmits;
   uint8_t connected;
+  /* published audio (RFC 6464 header extension): latest level in -dBov
+   * (0 loudest .. 127 silence) and packets the browser flagged as voice */
+  uint8_t audio_level;
+  uint64_t voice_packets;
 };
 
 struct media_event {
@@ -145,6 +149,17 @@ struct media_event {
   char code[64]; /* "media.sdp_no_common_codec", "media.no_such_transport", ... */
   char message[256];
 };
+
+/* Relay-wide counters for /metrics. Workers update them with relaxed atomic
+ * adds (the one exception to "only the queues are shared": monotonic
+ * counters read for reporting); this sums them. Any thread may call it. */
+struct media_metrics {
+  uint64_t forwarded_packets; /* RTP packets sent to subscribers, ever */
+  uint64_t dtls_failures;     /* handshakes failed or refused (fingerprint) */
+  uint64_t transports;        /* open now */
+  uint64_t connected;         /* open and keyed now */
+};
+void media_metrics(const struct media *m, struct media_metrics *out);
 
 /* Next pending event, or NULL when none. */
 struct media_event *media_next_event(struct media *m);

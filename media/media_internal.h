@@ -127,8 +127,9 @@ struct worker {
   struct room *rooms;  /* [max] */
   int addr_cache[MEDIA_ADDR_CACHE];
   int64_t next_tick_ms, next_report_ms;
-  int quiet;          /* stopping: no more events */
-  uint64_t forwarded; /* packets forwarded (for /metrics) */
+  int quiet; /* stopping: no more events */
+  /* /metrics counters: written by this worker, read by media_metrics() */
+  _Atomic uint64_t forwarded, dtls_failures, n_transports, n_connected;
   /* receive batch */
   struct mmsghdr *rx_msg;
   struct iovec *rx_iov;

@@ -9,6 +9,7 @@
  * payload and protects it there: no allocation per packet.
  */
 #include <openssl/rand.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,7 +381,7 @@ static void fan_out(struct worker *w, struct transport *p, unsigned k, const uin
     for (unsigned j = 0; j < s->n_tracks; j++) {
       if (s->sub[j].pub_id == p->id && s->sub[j].pub_track == k && s->sub[j].accepted &&
           s->tracks[j].active && send_to_slot(w, s, j, pkt, h, x) == 0)
-        w->forwarded++;
+        atomic_fetch_add_explicit(&w->forwarded, 1, memory_order_relaxed);
     }
   }
 }
@@ -414,6 +415,8 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
   if (rtp_ext_find(buf, &h, ext[SDP_EXT_AUDIO_LEVEL], &d, &dl) == 0 && dl >= 1) {
     x.have_level = 1;
     x.level = d[0];
+    t->stats.audio_level = d[0] & 0x7F;
+    if (d[0] & 0x80) t->stats.voice_packets++;
   }
   if (rtp_ext_abs_send_time(buf, &h, ext[SDP_EXT_ABS_SEND_TIME], &x.abs_send_time) != 0)
     x.abs_send_time = rtp_abs_send_time_from_ms(worker_wall(w));

@@ -8,6 +8,7 @@
  * that just passed, everything else to the nominated one.
  */
 #include <openssl/rand.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,8 +91,10 @@ int transport_open(struct worker *w, struct transport *t, const struct media_cmd
   snprintf(t->label, sizeof t->label, "%s", c->label);
   random_ice_string(t->ufrag, 8);
   random_ice_string(t->pwd, 32);
+  t->stats.audio_level = 127;
   struct media_event *ev = worker_event(w, MEDIA_EV_CREATED, t);
   if (ev == NULL) return LY_ENOMEM;
+  atomic_fetch_add_explicit(&w->n_transports, 1, memory_order_relaxed);
   snprintf(ev->ice_ufrag, sizeof ev->ice_ufrag, "%s", t->ufrag);
   snprintf(ev->ice_pwd, sizeof ev->ice_pwd, "%s", t->pwd);
   snprintf(ev->fingerprint, sizeof ev->fingerprint, "%s", w->m->dtls.fingerprint);
@@ -104,6 +107,8 @@ int transport_open(struct worker *w, struct transport *t, const struct media_cmd
 void transport_close(struct worker *w, struct transport *t, enum media_event_type why) {
   if (t->state == TS_FREE) return;
   (void)why;
+  atomic_fetch_sub_explicit(&w->n_transports, 1, memory_order_relaxed);
+  if (t->state == TS_CONNECTED) atomic_fetch_sub_explicit(&w->n_connected, 1, memory_order_relaxed);
   router_release(w, t);
   worker_room_leave(w, t);
   dtls_conn_close(&t->dtls); /* close_notify goes to the nominated address, if any */
@@ -174,6 +179,7 @@ static void dtls_send_cb(void *ud, const uint8_t *buf, size_t len) {
 }
 
 static void fail(struct worker *w, struct transport *t, const char *code, const char *msg) {
+  atomic_fetch_add_explicit(&w->dtls_failures, 1, memory_order_relaxed);
   struct media_event *ev = worker_event(w, MEDIA_EV_FAILED, t);
   if (ev) {
     ev->err = LY_ECRYPTO;
@@ -193,6 +199,7 @@ static void on_dtls_state(struct worker *w, struct transport *t, int st) {
     }
     t->srtp_ready = 1;
     t->state = TS_CONNECTED;
+    atomic_fetch_add_explicit(&w->n_connected, 1, memory_order_relaxed);
     t->stats.connected = 1;
     struct media_event *ev = worker_event(w, MEDIA_EV_CONNECTED, t);
     if (ev) worker_emit(w, ev);

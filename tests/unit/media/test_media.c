@@ -365,7 +365,15 @@ static void test_publish_subscribe_forward(void **state) {
   assert_non_null(ev);
   assert_true(ev->stats.packets_in >= 10);
   assert_true(ev->stats.connected);
+  assert_int_equal(ev->stats.audio_level, 5);
+  assert_int_equal(ev->stats.voice_packets, 5);
   media_event_free(ev);
+  struct media_metrics mm;
+  media_metrics(m, &mm);
+  assert_true(mm.forwarded_packets >= 10);
+  assert_int_equal(mm.transports, 2);
+  assert_int_equal(mm.connected, 2);
+  assert_int_equal(mm.dtls_failures, 0);
 
   /* closing the room closes both */
   assert_int_equal(media_close_room(m, "room1"), 0);
@@ -432,6 +440,9 @@ static void test_security(void **state) {
   assert_non_null(ev);
   assert_string_equal(ev->code, "media.dtls_fingerprint_mismatch");
   media_event_free(ev);
+  struct media_metrics mm;
+  media_metrics(m, &mm);
+  assert_int_equal(mm.dtls_failures, 1);
   ev = wait_event(m, MEDIA_EV_CLOSED, c.id, 2000);
   assert_non_null(ev);
   media_event_free(ev);
