@@ -394,6 +394,23 @@ static void cache_put(struct pub_stream *p, const uint8_t *pkt, size_t len, uint
   p->cache_seq[i] = seq;
 }
 
+static void send_rtcp(struct worker *w, struct transport *t, uint8_t *buf, size_t len);
+
+/* Packets lost between a publisher and the relay: ask the publisher again
+ * (RFC 4585 generic NACK), so every subscriber gets the repair. */
+static void nack_upstream(struct worker *w, struct transport *t, struct pub_stream *p, uint16_t prev,
+                          int gap) {
+  uint16_t seqs[16];
+  size_t n = 0;
+  for (int i = 1; i < gap && n < 16; i++)
+    seqs[n++] = (uint16_t)(prev + i);
+  uint8_t buf[MEDIA_BUF];
+  size_t off = 0;
+  struct rtcp_rr rr = {.ssrc = rtcp_ssrc(t)};
+  rtcp_write_rr(buf, sizeof buf, &off, &rr);
+  if (rtcp_write_nack(buf, sizeof buf, &off, rr.ssrc, p->ssrc, seqs, n) == 0) send_rtcp(w, t, buf, off);
+}
+
 void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t len) {
   if (t->kind != MEDIA_SEND || len < RTP_MIN_HEADER) return;
   uint32_t ssrc = ((uint32_t)buf[8] << 24) | ((uint32_t)buf[9] << 16) | ((uint32_t)buf[10] << 8) | buf[11];
@@ -405,7 +422,11 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
   if (rtp_parse(buf, n, &h) != 0 || h.pt != t->tracks[k].codec.pt) return;
   struct pub_stream *p = &t->pub[k];
   int64_t now = worker_now(w);
+  int gap = p->have_seq ? rtp_seq_diff(h.seq, p->max_seq) : 0;
+  uint16_t prev = p->max_seq;
   seq_update(p, h.seq);
+  if (gap > 1 && gap <= 17 && p->cache && (t->tracks[k].codec.fb & SDP_FB_NACK))
+    nack_upstream(w, t, p, prev, gap);
   jitter_update(p, h.ts, t->tracks[k].codec.clock, now);
   cache_put(p, buf, n, h.seq);
   struct fwd_ext x = {0};

@@ -347,6 +347,17 @@ static void test_publish_subscribe_forward(void **state) {
   assert_int_equal(h.seq, want);
   assert_int_equal(h.ssrc, vssrc);
 
+  /* a gap in what the publisher sends is NACKed upstream */
+  send_rtp(&a, 96, 2222, 57, 0xA0); /* 55 and 56 never sent */
+  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
+  struct rtcp_fb nfb;
+  assert_int_equal(recv_rtcp(&a, RTCP_RTPFB, RTCP_FMT_NACK, &nfb, 1000), 0);
+  assert_int_equal(nfb.media_ssrc, 2222);
+  uint16_t missing[8];
+  assert_int_equal(rtcp_nack_seqs(&nfb, missing, 8), 2);
+  assert_int_equal(missing[0], 55);
+  assert_int_equal(missing[1], 56);
+
   /* PLI from the subscriber reaches the publisher, for the publisher's SSRC */
   off = 0;
   assert_int_equal(rtcp_write_pli(rb, sizeof rb, &off, 77, vssrc), 0);
