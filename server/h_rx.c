@@ -73,8 +73,13 @@ static int hx_item(struct ly_req *req, struct ly_resp *resp, json_t *o, size_t i
   memset(it, 0, sizeof *it);
   if (ly_json_get_str(o, "drug_id", 64, 1, &it->drug_id, &e) ||
       ly_json_get_int(o, "quantity", -1000000000, 1000000000, 1, &it->quantity, &e) ||
-      ly_json_get_int(o, "days", -1000000000, 1000000000, 1, &it->days, &e) ||
-      ly_json_get_str(o, "dose", 4 * RX_DOSE_MAX, 0, &it->dose, &e))
+      ly_json_get_int(o, "days", -1000000000, 1000000000, 1, &it->days, &e))
+    return hx_field_error(req, resp, &e, i);
+  /* an empty dose is the rule's to name (rx.dose_text_invalid), not the parser's */
+  json_t *dose = json_object_get(o, "dose");
+  if (json_is_string(dose) && json_string_length(dose) == 0)
+    it->dose = "";
+  else if (ly_json_get_str(o, "dose", 4 * RX_DOSE_MAX, 0, &it->dose, &e))
     return hx_field_error(req, resp, &e, i);
   json_t *d = json_object_get(o, "daily_units");
   if (!json_is_number(d) || !isfinite(daily = json_number_value(d)) || fabs(daily) > 1e9) {

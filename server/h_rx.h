@@ -33,6 +33,7 @@
  *   GET  /api/v1/pharmacist/review-queue                 pharmacist
  *   GET  /api/v1/supervision/samples, POST …/{id}/finding, POST /api/v1/supervision/run   supervisor
  *   GET  /api/v1/me/findings (doctor), GET /api/v1/me/notices, POST /api/v1/me/notices/read
+ *   POST /api/v1/rx/jobs/run                             admin: the periodic jobs now
  * Every handler checks the object (authz_patient or the prescription's parties);
  * every access is audited by the domain function it calls.
  */
@@ -116,6 +117,7 @@ int h_supervision_run(struct ly_req *req, struct ly_resp *resp);
 int h_me_findings(struct ly_req *req, struct ly_resp *resp);
 int h_me_notices(struct ly_req *req, struct ly_resp *resp);
 int h_me_notices_read(struct ly_req *req, struct ly_resp *resp);
+int h_rx_jobs_run(struct ly_req *req, struct ly_resp *resp);
 
 /* The periodic jobs (call about once a minute from the service loop):
  * prescriptions past validity → expired, missed care-plan follow-ups →

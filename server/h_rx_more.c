@@ -173,6 +173,21 @@ int h_me_notices_read(struct ly_req *req, struct ly_resp *resp) {
 
 /* ---- jobs --------------------------------------------------------------------------------------- */
 
+/* POST /api/v1/rx/jobs/run (admin): the periodic jobs now, with their counts. */
+int h_rx_jobs_run(struct ly_req *req, struct ly_resp *resp) {
+  struct rx_ctx cx;
+  struct ly_error e;
+  int expired = 0, missed = 0, sampled = 0, rc;
+  hrx_ctx(req, &cx);
+  if ((rc = prescription_expire_due(&cx, &expired)) || (rc = careplan_check_missed(&cx.rec, &missed)))
+    return ly_resp_fail(req, resp, rc, NULL, NULL);
+  rc = supervision_sample(&cx, NULL, &sampled, &e);
+  if (rc && rc != LY_EEXIST) return hrx_error(req, resp, &e, NULL);
+  return ly_resp_json(
+      resp, 200,
+      json_pack("{s:i, s:i, s:i}", "expired", expired, "missed_follow_ups", missed, "sampled", sampled));
+}
+
 void h_rx_tick(struct ly_server *srv) {
   struct rx_ctx cx;
   struct ly_error e;

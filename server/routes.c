@@ -117,6 +117,7 @@ const struct ly_route ly_routes[] = {
     {LY_GET, "/api/v1/me/findings", h_me_findings, R_DOC, 0, "rx.me_findings"},
     {LY_GET, "/api/v1/me/notices", h_me_notices, ANY, 0, "rx.me_notices"},
     {LY_POST, "/api/v1/me/notices/read", h_me_notices_read, ANY, 0, "rx.me_notices_read"},
+    {LY_POST, "/api/v1/rx/jobs/run", h_rx_jobs_run, LY_ROLE_ADMIN, 0, "rx.jobs_run"},
 
     {0, NULL, NULL, 0, 0, NULL},
 };

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/audit.h"
+#include "core/ids.h"
 #include "rx/prescription.h"
 #include "tests/unit/records/fixture.h"
 
@@ -399,6 +400,28 @@ static void test_tamper(void **state) {
     text[i] = keep;
   }
   assert_int_equal(accepted, 0);
+  /* the CLI wrapper: exit 0 valid, 1 invalid (also under another key), 2 unreadable */
+  char path[160], b64[64];
+  snprintf(path, sizeof path, "%s/rx.json", t->f->dir);
+  FILE *fp = fopen(path, "w");
+  fputs(text, fp);
+  fclose(fp);
+  FILE *out = tmpfile(), *err = tmpfile();
+  ly_b64url_encode(pub, sizeof pub, b64, sizeof b64);
+  assert_int_equal(prescription_verify_main(path, NULL, out, err), 0);
+  assert_int_equal(prescription_verify_main(path, b64, out, err), 0);
+  assert_int_equal(prescription_verify_main(path, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out, err),
+                   1);
+  assert_int_equal(prescription_verify_main(path, "short", out, err), 2);
+  text[n / 2] = text[n / 2] == '1' ? '2' : '1';
+  fp = fopen(path, "w");
+  fputs(text, fp);
+  fclose(fp);
+  assert_int_equal(prescription_verify_main(path, b64, out, err), 1);
+  assert_int_equal(prescription_verify_main("/nonexistent/rx.json", NULL, out, err), 2);
+  fclose(out);
+  fclose(err);
+  unlink(path);
   free(text);
   json_decref(env);
   /* the stored document altered in the database: review refuses */
