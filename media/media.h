@@ -112,6 +112,8 @@ enum media_event_type {
   MEDIA_EV_CLOSED,          /* the transport is gone */
   MEDIA_EV_STATS,
   MEDIA_EV_ROOM_CHANGED, /* a publisher's streams started or ended: renegotiate */
+  MEDIA_EV_WEAK_LINK,    /* audio_only = 1: a subscriber's loss stayed high, video paused;
+                            audio_only = 0: its link recovered, video resumes */
   MEDIA_EV_ERROR,        /* a command failed: code, message */
 };
 
@@ -144,6 +146,8 @@ struct media_event {
   size_t sdp_len;
   /* MEDIA_EV_STATS */
   struct media_stats stats;
+  /* MEDIA_EV_WEAK_LINK */
+  uint8_t audio_only;
   /* MEDIA_EV_ERROR / FAILED */
   int err;       /* LY_E* */
   char code[64]; /* "media.sdp_no_common_codec", "media.no_such_transport", ... */

@@ -379,6 +379,7 @@ static void fan_out(struct worker *w, struct transport *p, unsigned k, const uin
     struct transport *s = &w->t[r->members[i]];
     if (s->kind != MEDIA_RECV || !can_send(s)) continue;
     for (unsigned j = 0; j < s->n_tracks; j++) {
+      if (s->weak && s->tracks[j].kind == SDP_KIND_VIDEO) continue;
       if (s->sub[j].pub_id == p->id && s->sub[j].pub_track == k && s->sub[j].accepted &&
           s->tracks[j].active && send_to_slot(w, s, j, pkt, h, x) == 0)
         atomic_fetch_add_explicit(&w->forwarded, 1, memory_order_relaxed);
@@ -493,9 +494,42 @@ static void answer_nack(struct worker *w, struct transport *s, unsigned j, const
   }
 }
 
+/* Weak links (DESIGN §9): video loss above WEAK_LOSS in WEAK_BAD reports in a
+ * row pauses the subscriber's video; audio loss under GOOD_LOSS in WEAK_GOOD
+ * reports in a row brings it back (with a key frame request). */
+#define WEAK_LOSS 64 /* 25 % */
+#define GOOD_LOSS 5  /* 2 % */
+#define WEAK_BAD  5
+#define WEAK_GOOD 10
+
+static void weak_link(struct worker *w, struct transport *s, const struct sdp_track *tr, uint8_t fraction) {
+  int video = tr->kind == SDP_KIND_VIDEO;
+  if (!s->weak && video) {
+    s->bad_reports = fraction > WEAK_LOSS ? (uint8_t)(s->bad_reports + 1) : 0;
+    if (s->bad_reports < WEAK_BAD) return;
+    s->weak = 1;
+    s->good_reports = 0;
+  } else if (s->weak && !video) {
+    s->good_reports = fraction < GOOD_LOSS ? (uint8_t)(s->good_reports + 1) : 0;
+    if (s->good_reports < WEAK_GOOD) return;
+    s->weak = 0;
+    s->bad_reports = 0;
+    for (unsigned j = 0; j < s->n_tracks; j++)
+      s->sub[j].packets = 0; /* kick_new_slots asks for key frames */
+  } else {
+    return;
+  }
+  struct media_event *ev = worker_event(w, MEDIA_EV_WEAK_LINK, s);
+  if (ev) {
+    ev->audio_only = s->weak;
+    worker_emit(w, ev);
+  }
+}
+
 static void on_report_block(struct worker *w, struct transport *s, const struct rtcp_report_block *b) {
   int j = slot_by_ssrc(s, b->ssrc);
   if (j < 0) return;
+  weak_link(w, s, &s->tracks[j], b->fraction_lost);
   s->stats.fraction_lost_256 = b->fraction_lost;
   s->stats.packets_lost = b->cumulative_lost > 0 ? (uint64_t)b->cumulative_lost : 0;
   uint32_t clock = s->tracks[j].codec.clock ? s->tracks[j].codec.clock : 90000;

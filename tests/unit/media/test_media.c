@@ -370,6 +370,38 @@ static void test_publish_subscribe_forward(void **state) {
   assert_true(fb.is_remb);
   assert_true(fb.remb_bps <= 1200000 && fb.remb_bps > 1100000);
 
+  /* a subscriber whose video loss stays high goes audio-only, and back */
+  for (int i = 0; i < 5; i++) {
+    struct rtcp_rr rr = {.ssrc = 77, .n_blocks = 1};
+    rr.blocks[0].ssrc = vssrc;
+    rr.blocks[0].fraction_lost = 128;
+    off = 0;
+    rtcp_write_rr(rb, sizeof rb, &off, &rr);
+    send_rtcp(&b, rb, off);
+  }
+  ev = wait_event(m, MEDIA_EV_WEAK_LINK, b.id, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->audio_only, 1);
+  media_event_free(ev);
+  send_rtp(&a, 96, 2222, 58, 0xA0);
+  send_rtp(&a, 111, 1111, 1005, 9);
+  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
+  assert_int_equal(h.ssrc, assrc); /* the video packet was not forwarded */
+  for (int i = 0; i < 10; i++) {
+    struct rtcp_rr rr = {.ssrc = 77, .n_blocks = 1};
+    rr.blocks[0].ssrc = assrc;
+    off = 0;
+    rtcp_write_rr(rb, sizeof rb, &off, &rr);
+    send_rtcp(&b, rb, off);
+  }
+  ev = wait_event(m, MEDIA_EV_WEAK_LINK, b.id, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->audio_only, 0);
+  media_event_free(ev);
+  send_rtp(&a, 96, 2222, 59, 0xA0);
+  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
+  assert_int_equal(h.ssrc, vssrc);
+
   /* stats */
   assert_int_equal(media_request_stats(m, a.id), 0);
   ev = wait_event(m, MEDIA_EV_STATS, a.id, 2000);
@@ -377,7 +409,7 @@ static void test_publish_subscribe_forward(void **state) {
   assert_true(ev->stats.packets_in >= 10);
   assert_true(ev->stats.connected);
   assert_int_equal(ev->stats.audio_level, 5);
-  assert_int_equal(ev->stats.voice_packets, 5);
+  assert_int_equal(ev->stats.voice_packets, 6);
   media_event_free(ev);
   struct media_metrics mm;
   media_metrics(m, &mm);
