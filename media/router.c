@@ -664,11 +664,12 @@ void router_tick(struct worker *w, struct transport *t, int64_t now) {
   size_t nv = 0;
   for (unsigned k = 0; k < t->n_tracks && rr.n_blocks < RTCP_MAX_BLOCKS; k++) {
     struct pub_stream *p = &t->pub[k];
-    if (!p->active || !p->have_seq) continue;
-    fill_block(w, p, &rr.blocks[rr.n_blocks++], &t->stats);
-    if (t->tracks[k].kind == SDP_KIND_VIDEO) video[nv++] = p->ssrc;
+    if (!p->active) continue;
+    if (p->have_seq) fill_block(w, p, &rr.blocks[rr.n_blocks++], &t->stats);
+    /* REMB from the start, so the first seconds are capped too */
+    if (t->tracks[k].kind == SDP_KIND_VIDEO && p->ssrc) video[nv++] = p->ssrc;
   }
-  if (rr.n_blocks == 0) return;
+  if (rr.n_blocks == 0 && nv == 0) return;
   uint8_t buf[MEDIA_BUF];
   size_t off = 0;
   rtcp_write_rr(buf, sizeof buf, &off, &rr);

@@ -286,34 +286,52 @@ static struct media *start(uint32_t consent_ms) {
   return m;
 }
 
-static void test_publish_subscribe_forward(void **state) {
-  (void)state;
-  struct media *m = start(0);
+/* A relay with publisher a (patient1) and subscriber b (doctor1), both keyed. */
+struct pair {
+  struct media *m;
   struct peer a, b;
-  peer_init(&a, m, "room1", "patient1", MEDIA_SEND);
-  peer_init(&b, m, "room1", "doctor1", MEDIA_RECV);
-  publish(m, &a, NULL);
-  assert_int_equal(peer_dtls(&a), DTLS_CONNECTED);
-  struct media_event *ev = wait_event(m, MEDIA_EV_CONNECTED, a.id, 2000);
+  uint32_t assrc, vssrc; /* the SSRCs b sees */
+};
+
+static int pair_setup(void **state) {
+  struct pair *f = calloc(1, sizeof *f);
+  f->m = start(0);
+  peer_init(&f->a, f->m, "room1", "patient1", MEDIA_SEND);
+  peer_init(&f->b, f->m, "room1", "doctor1", MEDIA_RECV);
+  publish(f->m, &f->a, NULL);
+  assert_int_equal(peer_dtls(&f->a), DTLS_CONNECTED);
+  struct media_event *ev = wait_event(f->m, MEDIA_EV_CONNECTED, f->a.id, 2000);
   assert_non_null(ev);
   media_event_free(ev);
-  assert_int_equal(a.dtls.keys.profile, DTLS_SRTP_AEAD_AES_128_GCM);
-
-  uint32_t assrc = 0, vssrc = 0;
-  subscribe(m, &b, &assrc, &vssrc);
-  assert_int_equal(peer_dtls(&b), DTLS_CONNECTED);
-  ev = wait_event(m, MEDIA_EV_CONNECTED, b.id, 2000);
+  assert_int_equal(f->a.dtls.keys.profile, DTLS_SRTP_AEAD_AES_128_GCM);
+  subscribe(f->m, &f->b, &f->assrc, &f->vssrc);
+  assert_int_equal(peer_dtls(&f->b), DTLS_CONNECTED);
+  ev = wait_event(f->m, MEDIA_EV_CONNECTED, f->b.id, 2000);
   assert_non_null(ev);
   media_event_free(ev);
+  *state = f;
+  return 0;
+}
 
-  /* audio: SSRC, payload and the audio level come through; mid is rewritten */
+static int pair_teardown(void **state) {
+  struct pair *f = *state;
+  peer_free(&f->a);
+  peer_free(&f->b);
+  media_stop(f->m);
+  free(f);
+  return 0;
+}
+
+/* Audio: SSRC, payload and audio level come through; mid is rewritten. */
+static void test_forward_audio(void **state) {
+  struct pair *f = *state;
   uint8_t buf[2048];
   struct rtp_hdr h;
   uint16_t first_seq = 0;
   for (int i = 0; i < 5; i++) {
-    send_rtp(&a, 111, 1111, (uint16_t)(1000 + i), (uint8_t)i);
-    assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
-    assert_int_equal(h.ssrc, assrc);
+    send_rtp(&f->a, 111, 1111, (uint16_t)(1000 + i), (uint8_t)i);
+    assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
+    assert_int_equal(h.ssrc, f->assrc);
     assert_int_equal(h.pt, 111);
     assert_int_equal(h.payload_len, 100);
     assert_int_equal(buf[h.header_len], (uint8_t)i);
@@ -326,106 +344,113 @@ static void test_publish_subscribe_forward(void **state) {
     assert_int_equal(rtp_ext_mid(buf, &h, SDP_OFFER_EXT_MID, mid, sizeof mid), 0);
     assert_string_equal(mid, "m0");
   }
-  /* video, then a NACK answered from the cache */
+  assert_int_equal(media_request_stats(f->m, f->a.id), 0);
+  struct media_event *ev = wait_event(f->m, MEDIA_EV_STATS, f->a.id, 2000);
+  assert_non_null(ev);
+  assert_true(ev->stats.packets_in >= 5);
+  assert_true(ev->stats.connected);
+  assert_int_equal(ev->stats.audio_level, 5);
+  assert_int_equal(ev->stats.voice_packets, 5);
+  media_event_free(ev);
+  struct media_metrics mm;
+  media_metrics(f->m, &mm);
+  assert_true(mm.forwarded_packets >= 5);
+  assert_int_equal(mm.transports, 2);
+  assert_int_equal(mm.connected, 2);
+  assert_int_equal(mm.dtls_failures, 0);
+  /* closing the room closes both */
+  assert_int_equal(media_close_room(f->m, "room1"), 0);
+  ev = wait_event(f->m, MEDIA_EV_CLOSED, f->a.id, 2000);
+  assert_non_null(ev);
+  media_event_free(ev);
+}
+
+/* Video: a subscriber's NACK is answered from the cache; a gap upstream is
+ * NACKed to the publisher. */
+static void test_nack_both_ways(void **state) {
+  struct pair *f = *state;
+  uint8_t buf[2048], rb[2048];
+  struct rtp_hdr h;
   uint16_t vseq0 = 0;
   for (int i = 0; i < 5; i++) {
-    send_rtp(&a, 96, 2222, (uint16_t)(50 + i), 0xA0);
+    send_rtp(&f->a, 96, 2222, (uint16_t)(50 + i), 0xA0);
     if (i == 2) { /* "lost" on the way to b: read and dropped before SRTP sees it */
-      assert_true(peer_recv(&b, buf, sizeof buf, 1000) > 0);
+      assert_true(peer_recv(&f->b, buf, sizeof buf, 1000) > 0);
       continue;
     }
-    assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
-    assert_int_equal(h.ssrc, vssrc);
+    assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
+    assert_int_equal(h.ssrc, f->vssrc);
     if (i == 0) vseq0 = h.seq;
   }
-  uint8_t rb[2048];
   size_t off = 0;
   uint16_t want = (uint16_t)(vseq0 + 2);
-  assert_int_equal(rtcp_write_nack(rb, sizeof rb, &off, 77, vssrc, &want, 1), 0);
-  send_rtcp(&b, rb, off);
-  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
+  assert_int_equal(rtcp_write_nack(rb, sizeof rb, &off, 77, f->vssrc, &want, 1), 0);
+  send_rtcp(&f->b, rb, off);
+  assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
   assert_int_equal(h.seq, want);
-  assert_int_equal(h.ssrc, vssrc);
+  assert_int_equal(h.ssrc, f->vssrc);
 
-  /* a gap in what the publisher sends is NACKed upstream */
-  send_rtp(&a, 96, 2222, 57, 0xA0); /* 55 and 56 never sent */
-  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
+  send_rtp(&f->a, 96, 2222, 57, 0xA0); /* 55 and 56 never sent */
+  assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
   struct rtcp_fb nfb;
-  assert_int_equal(recv_rtcp(&a, RTCP_RTPFB, RTCP_FMT_NACK, &nfb, 1000), 0);
+  assert_int_equal(recv_rtcp(&f->a, RTCP_RTPFB, RTCP_FMT_NACK, &nfb, 1000), 0);
   assert_int_equal(nfb.media_ssrc, 2222);
   uint16_t missing[8];
   assert_int_equal(rtcp_nack_seqs(&nfb, missing, 8), 2);
   assert_int_equal(missing[0], 55);
   assert_int_equal(missing[1], 56);
+}
 
-  /* PLI from the subscriber reaches the publisher, for the publisher's SSRC */
-  off = 0;
-  assert_int_equal(rtcp_write_pli(rb, sizeof rb, &off, 77, vssrc), 0);
-  send_rtcp(&b, rb, off);
+/* PLI from the subscriber reaches the publisher for its own SSRC; the
+ * publisher gets REMB capping video at 1200 kbps. */
+static void test_pli_and_remb(void **state) {
+  struct pair *f = *state;
+  uint8_t rb[2048];
+  size_t off = 0;
+  assert_int_equal(rtcp_write_pli(rb, sizeof rb, &off, 77, f->vssrc), 0);
+  send_rtcp(&f->b, rb, off);
   struct rtcp_fb fb;
-  assert_int_equal(recv_rtcp(&a, RTCP_PSFB, RTCP_FMT_PLI, &fb, 1500), 0);
+  assert_int_equal(recv_rtcp(&f->a, RTCP_PSFB, RTCP_FMT_PLI, &fb, 1500), 0);
   assert_int_equal(fb.media_ssrc, 2222);
-  /* the publisher gets REMB capping video at 1200 kbps */
-  assert_int_equal(recv_rtcp(&a, RTCP_PSFB, RTCP_FMT_AFB, &fb, 2500), 0);
+  assert_int_equal(recv_rtcp(&f->a, RTCP_PSFB, RTCP_FMT_AFB, &fb, 2500), 0);
   assert_true(fb.is_remb);
   assert_true(fb.remb_bps <= 1200000 && fb.remb_bps > 1100000);
+}
 
-  /* a subscriber whose video loss stays high goes audio-only, and back */
-  for (int i = 0; i < 5; i++) {
+static void send_rr(struct peer *p, uint32_t ssrc, uint8_t fraction, int times) {
+  uint8_t rb[256];
+  for (int i = 0; i < times; i++) {
     struct rtcp_rr rr = {.ssrc = 77, .n_blocks = 1};
-    rr.blocks[0].ssrc = vssrc;
-    rr.blocks[0].fraction_lost = 128;
-    off = 0;
+    rr.blocks[0].ssrc = ssrc;
+    rr.blocks[0].fraction_lost = fraction;
+    size_t off = 0;
     rtcp_write_rr(rb, sizeof rb, &off, &rr);
-    send_rtcp(&b, rb, off);
+    send_rtcp(p, rb, off);
   }
-  ev = wait_event(m, MEDIA_EV_WEAK_LINK, b.id, 2000);
+}
+
+/* A subscriber whose video loss stays high goes audio-only, and back. */
+static void test_weak_link(void **state) {
+  struct pair *f = *state;
+  uint8_t buf[2048];
+  struct rtp_hdr h;
+  send_rr(&f->b, f->vssrc, 128, 5);
+  struct media_event *ev = wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 2000);
   assert_non_null(ev);
   assert_int_equal(ev->audio_only, 1);
   media_event_free(ev);
-  send_rtp(&a, 96, 2222, 58, 0xA0);
-  send_rtp(&a, 111, 1111, 1005, 9);
-  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
-  assert_int_equal(h.ssrc, assrc); /* the video packet was not forwarded */
-  for (int i = 0; i < 10; i++) {
-    struct rtcp_rr rr = {.ssrc = 77, .n_blocks = 1};
-    rr.blocks[0].ssrc = assrc;
-    off = 0;
-    rtcp_write_rr(rb, sizeof rb, &off, &rr);
-    send_rtcp(&b, rb, off);
-  }
-  ev = wait_event(m, MEDIA_EV_WEAK_LINK, b.id, 2000);
+  send_rtp(&f->a, 96, 2222, 58, 0xA0);
+  send_rtp(&f->a, 111, 1111, 1005, 9);
+  assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
+  assert_int_equal(h.ssrc, f->assrc); /* the video packet was not forwarded */
+  send_rr(&f->b, f->assrc, 0, 10);
+  ev = wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 2000);
   assert_non_null(ev);
   assert_int_equal(ev->audio_only, 0);
   media_event_free(ev);
-  send_rtp(&a, 96, 2222, 59, 0xA0);
-  assert_true(recv_rtp(&b, buf, &h, 1000) > 0);
-  assert_int_equal(h.ssrc, vssrc);
-
-  /* stats */
-  assert_int_equal(media_request_stats(m, a.id), 0);
-  ev = wait_event(m, MEDIA_EV_STATS, a.id, 2000);
-  assert_non_null(ev);
-  assert_true(ev->stats.packets_in >= 10);
-  assert_true(ev->stats.connected);
-  assert_int_equal(ev->stats.audio_level, 5);
-  assert_int_equal(ev->stats.voice_packets, 6);
-  media_event_free(ev);
-  struct media_metrics mm;
-  media_metrics(m, &mm);
-  assert_true(mm.forwarded_packets >= 10);
-  assert_int_equal(mm.transports, 2);
-  assert_int_equal(mm.connected, 2);
-  assert_int_equal(mm.dtls_failures, 0);
-
-  /* closing the room closes both */
-  assert_int_equal(media_close_room(m, "room1"), 0);
-  ev = wait_event(m, MEDIA_EV_CLOSED, a.id, 2000);
-  assert_non_null(ev);
-  media_event_free(ev);
-  peer_free(&a);
-  peer_free(&b);
-  media_stop(m);
+  send_rtp(&f->a, 96, 2222, 59, 0xA0);
+  assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
+  assert_int_equal(h.ssrc, f->vssrc);
 }
 
 /* DESIGN §9 / issue acceptance 4: unchecked addresses get nothing. */
@@ -547,7 +572,10 @@ static void test_bad_commands(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_publish_subscribe_forward),
+      cmocka_unit_test_setup_teardown(test_forward_audio, pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(test_nack_both_ways, pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(test_pli_and_remb, pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(test_weak_link, pair_setup, pair_teardown),
       cmocka_unit_test(test_security),
       cmocka_unit_test(test_consent_timeout),
       cmocka_unit_test(test_bad_commands),
