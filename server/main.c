@@ -9,6 +9,8 @@
 #include "core/db.h"
 #include "core/err.h"
 #include "insurance/statement.h"
+#include "records/diagnosis.h"
+#include "rx/prescription.h"
 #include "server/server.h"
 #include "server/server_internal.h"
 
@@ -19,6 +21,8 @@ static void usage(FILE *out) {
           "Usage:\n"
           "  lianyi serve [options]          run the server (lianyi serve --help)\n"
           "  lianyi audit verify [options]   check the audit chain (lianyi audit verify --help)\n"
+          "  lianyi import diagnoses [--data DIR] FILE   offline diagnoses from a HIS CSV export\n"
+          "  lianyi rx verify FILE [PUBKEY]  verify a signed prescription offline\n"
           "  lianyi claims statement --date D [--facility F] [--format csv|json] [--check] [--data DIR]\n"
           "                                  daily insurance statement; --check reconciles lines,\n"
           "                                  claims and accumulators (exit 1 on any difference)\n"
@@ -116,6 +120,33 @@ static int cmd_claims_statement(int argc, char **argv) {
   return rc;
 }
 
+/* lianyi import diagnoses [--data DIR] FILE — offline diagnoses from a HIS CSV. */
+static int cmd_import_diagnoses(int argc, char **argv) {
+  struct ly_server srv;
+  int next = argc;
+  int rc = server_open_tool(&srv, "import diagnoses", argc, argv, 3, &next);
+  if (rc == 0 && next + 1 != argc) {
+    fprintf(stderr, "usage: lianyi import diagnoses [--data DIR] FILE\n");
+    rc = 2;
+  } else if (rc == 0) {
+    struct records_ctx cx = {srv.db, srv.clock, &srv.keys};
+    rc = diagnosis_import_main(&cx, argv[next], stdout, stderr);
+  } else {
+    rc = rc == 1 ? 0 : 2;
+  }
+  server_close(&srv);
+  return rc;
+}
+
+/* lianyi rx verify FILE [PUBKEY] — check a signed prescription offline. */
+static int cmd_rx_verify(int argc, char **argv) {
+  if (argc < 4 || argc > 5) {
+    fprintf(stderr, "usage: lianyi rx verify FILE [DOCTOR_PUBLIC_KEY_BASE64URL]\n");
+    return 2;
+  }
+  return prescription_verify_main(argv[3], argc == 5 ? argv[4] : NULL, stdout, stderr);
+}
+
 static const struct {
   const char *word1, *word2; /* word2 NULL: a one-word command */
   int (*run)(int argc, char **argv);
@@ -123,6 +154,8 @@ static const struct {
     {"serve", NULL, cmd_serve},
     {"audit", "verify", cmd_audit_verify},
     {"claims", "statement", cmd_claims_statement},
+    {"import", "diagnoses", cmd_import_diagnoses},
+    {"rx", "verify", cmd_rx_verify},
 };
 
 int main(int argc, char **argv) {

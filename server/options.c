@@ -61,6 +61,15 @@ static const struct ly_opt audit_opts[] = {
     STR(log_level, "log-level", "warn", "LEVEL", "debug | info | warn | error | off."),
 };
 
+/* Tools that read the data (`lianyi import diagnoses`): the data directory
+ * and the master key, then their own positional arguments. */
+static const struct ly_opt tool_opts[] = {
+    STR(data, "data", "./data", "DIR", "Data directory holding lianyi.db."),
+    STR(master_key, "master-key", NULL, "HEX", "64 hex characters; default DATA/master.key."),
+    STR(config, "config", NULL, "FILE", "Config file of `name = value` lines."),
+    STR(log_level, "log-level", "warn", "LEVEL", "debug | info | warn | error | off."),
+};
+
 static const char serve_usage[] =
     "Usage: lianyi serve [options]\n"
     "\n"
@@ -121,6 +130,14 @@ int options_load(struct ly_config *cfg, int argc, char **argv, int first, int *h
 int options_load_audit(struct ly_config *cfg, int argc, char **argv, int first, int *help,
                        struct ly_error *e) {
   return load_table(audit_opts, sizeof(audit_opts) / sizeof(audit_opts[0]), cfg, argc, argv, first, help, e);
+}
+
+int options_load_tool(struct ly_config *cfg, int argc, char **argv, int first, int *next_arg, int *help,
+                      struct ly_error *e) {
+  memset(cfg, 0, sizeof(*cfg));
+  *next_arg = argc;
+  return ly_config_load(tool_opts, sizeof(tool_opts) / sizeof(tool_opts[0]), cfg, argc, argv, first, environ,
+                        next_arg, help, e);
 }
 
 void options_help(FILE *out) {

@@ -361,8 +361,29 @@ int server_init(struct ly_server *srv, int argc, char **argv, int first) {
     return rc;
   if (srv->cfg.demo && (rc = demo(srv)) != 0) return rc;
   if ((rc = h_consultations_ws_init(srv)) != 0) return rc;
-  if ((rc = create_lws(srv, host, port)) != 0) return rc;
+  if ((rc = create_lws(srv, host, port)) != 0 || (rc = jobs_start(srv)) != 0) return rc;
   log_listening(srv, host);
+  return 0;
+}
+
+int server_open_tool(struct ly_server *srv, const char *tool, int argc, char **argv, int first,
+                     int *next_arg) {
+  struct ly_error e;
+  int help = 0, rc;
+
+  memset(srv, 0, sizeof(*srv));
+  srv->clock = ly_clock_system();
+  ly_logger_init(&srv->log, 2, LY_LOG_WARN, srv->clock);
+  ly_error_clear(&e);
+  if ((rc = options_load_tool(&srv->cfg, argc, argv, first, next_arg, &help, &e)) != 0) {
+    fprintf(stderr, "lianyi %s: %s\n", tool, e.message);
+    return rc;
+  }
+  if (help) {
+    fprintf(stdout, "Usage: lianyi %s [--data DIR] [--master-key HEX] ARGS…\n", tool);
+    return 1;
+  }
+  if ((rc = init_logging(srv)) != 0 || (rc = load_keys(srv)) != 0 || (rc = open_db(srv)) != 0) return rc;
   return 0;
 }
 
@@ -374,6 +395,7 @@ int server_run(struct ly_server *srv) {
 }
 
 void server_close(struct ly_server *srv) {
+  jobs_stop(srv);
   if (srv->lws != NULL) lws_context_destroy(srv->lws);
   srv->lws = NULL;
   listener_close(srv);

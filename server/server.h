@@ -16,6 +16,7 @@ struct lws_context;
 struct ly_db;
 struct ly_metrics;
 struct ly_auth;
+struct ly_jobs;
 struct ly_http;
 struct ly_listener;
 struct sig;
@@ -29,12 +30,12 @@ struct ly_config {
   char tls_key[LY_OPT_STR_MAX];
   char master_key[LY_OPT_STR_MAX]; /* 64 hex chars; else data/master.key is made/read */
   char log_level[LY_OPT_STR_MAX];
-  char config[LY_OPT_STR_MAX]; /* the config file itself */
-  int demo;                    /* create the demo district when the data dir is empty */
-  int64_t session_ttl_s;       /* default 43200 (12 h) */
-  int64_t max_body;            /* bytes, default 1 MiB */
-  int64_t max_connections;     /* default 20000 */
-  int64_t resume_window_ms;    /* signalling: a dropped socket may resume this long (30000) */
+  char config[LY_OPT_STR_MAX];  /* the config file itself */
+  int demo;                     /* create the demo district when the data dir is empty */
+  int64_t session_ttl_s;        /* default 43200 (12 h) */
+  int64_t max_body;             /* bytes, default 1 MiB */
+  int64_t max_connections;      /* default 20000 */
+  int64_t resume_window_ms;     /* signalling: a dropped socket may resume this long (30000) */
   int64_t followup_window_days; /* online follow-up needs an offline diagnosis this recent (365) */
 };
 
@@ -47,6 +48,7 @@ struct ly_server {
   struct lws_context *lws;
   struct ly_metrics *metrics;
   struct ly_auth *auth;
+  struct ly_jobs *jobs; /* periodic jobs (server/jobs.c) */
   int64_t started_mono_ms;
   int stopping;                 /* set on SIGTERM/SIGINT; the loop drains and exits */
   int listen_port;              /* the port actually bound (for --listen :0) */

@@ -31,6 +31,15 @@ void options_help(FILE *out);
 int options_load_audit(struct ly_config *cfg, int argc, char **argv, int first, int *help,
                        struct ly_error *e);
 void options_help_audit(FILE *out);
+/* For tools: data, master-key, config, log-level flags, then positional
+ * arguments from *next_arg on. */
+int options_load_tool(struct ly_config *cfg, int argc, char **argv, int first, int *next_arg, int *help,
+                      struct ly_error *e);
+/* A context for a command-line tool: options from argv[first..), logging,
+ * the master key and the database — no network. *next_arg is the first
+ * positional argument. 0, 1 (--help printed) or an LY_E* code (logged). */
+int server_open_tool(struct ly_server *srv, const char *tool, int argc, char **argv, int first,
+                     int *next_arg);
 
 /* --- http.c: the lws protocol of the HTTP layer -------------------------- */
 /* The layer's state; srv->http. 0 or LY_ENOMEM/LY_EIO (web root missing). */
@@ -45,6 +54,12 @@ void http_drain(struct ly_server *srv, int64_t max_ms);
 unsigned http_inflight(const struct ly_server *srv);
 /* The resolved web root (realpath), for static.c. */
 const char *http_web_root(const struct ly_server *srv);
+
+/* --- jobs.c: periodic jobs on the service loop (lws_sul timers) --------- */
+/* Schedule every job of the table (after the lws context exists). */
+int jobs_start(struct ly_server *srv);
+/* Cancel them (before lws_context_destroy). */
+void jobs_stop(struct ly_server *srv);
 
 /* --- listener.c: our own listening socket, accepted into lws ------------ */
 const struct lws_protocols *listener_protocol(void);
