@@ -238,6 +238,27 @@ int media_close_room(struct media *m, const char *room) {
   return send_cmd(m, r->worker, c);
 }
 
+static int record_cmd(struct media *m, enum cmd_type type, const char *room, const char *path) {
+  struct room_map *r = room ? room_find(m, room) : NULL;
+  if (r == NULL) return LY_ENOTFOUND;
+  if (type == CMD_RECORD && (path == NULL || *path == '\0' || strlen(path) > 255)) return LY_EINVAL;
+  struct media_cmd *c = new_cmd(type, 0);
+  if (c == NULL || (path && (c->sdp = strdup(path)) == NULL)) {
+    free(c);
+    return LY_ENOMEM;
+  }
+  snprintf(c->room, sizeof c->room, "%s", room);
+  return send_cmd(m, r->worker, c);
+}
+
+int media_record_start(struct media *m, const char *room, const char *path) {
+  return record_cmd(m, CMD_RECORD, room, path);
+}
+
+int media_record_stop(struct media *m, const char *room) {
+  return record_cmd(m, CMD_UNRECORD, room, NULL);
+}
+
 int media_request_stats(struct media *m, uint64_t id) {
   if (id != 0) return simple_cmd(m, CMD_STATS, id);
   for (unsigned i = 0; i < m->n_workers; i++) {

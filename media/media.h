@@ -100,6 +100,15 @@ int media_subscribe(struct media *m, uint64_t id);
 int media_close_transport(struct media *m, uint64_t id);
 /* Close every transport of the room (each gets MEDIA_EV_CLOSED). */
 int media_close_room(struct media *m, const char *room);
+/* Record the room's audio (every publisher's Opus, mixed) into a new Ogg Opus
+ * file at path (at most 255 bytes; the file must not exist, its directory
+ * must). Only with the participants' consent: that check is the caller's.
+ * Answered by MEDIA_EV_RECORDING (recording = 1) or MEDIA_EV_ERROR. */
+int media_record_start(struct media *m, const char *room, const char *path);
+/* Finish the file: MEDIA_EV_RECORDING (recording = 0, duration_ms) once it is
+ * closed and synced. The same event comes when the room closes or empties. */
+int media_record_stop(struct media *m, const char *room);
+
 /* MEDIA_EV_STATS for transport id, or for every transport when id is 0. */
 int media_request_stats(struct media *m, uint64_t id);
 
@@ -112,6 +121,7 @@ enum media_event_type {
   MEDIA_EV_CLOSED,          /* the transport is gone */
   MEDIA_EV_STATS,
   MEDIA_EV_ROOM_CHANGED, /* a publisher's streams started or ended: renegotiate */
+  MEDIA_EV_RECORDING,    /* recording = 1 started / 0 finished (path, duration_ms) */
   MEDIA_EV_WEAK_LINK,    /* audio_only = 1: a subscriber's loss stayed high, video paused;
                             audio_only = 0: its link recovered, video resumes */
   MEDIA_EV_ERROR,        /* a command failed: code, message */
@@ -148,6 +158,10 @@ struct media_event {
   struct media_stats stats;
   /* MEDIA_EV_WEAK_LINK */
   uint8_t audio_only;
+  /* MEDIA_EV_RECORDING */
+  uint8_t recording;
+  char path[256];
+  int64_t duration_ms;
   /* MEDIA_EV_ERROR / FAILED */
   int err;       /* LY_E* */
   char code[64]; /* "media.sdp_no_common_codec", "media.no_such_transport", ... */

@@ -32,14 +32,23 @@ void *queue_pop(struct queue *q);            /* NULL when empty */
 void queue_drain_fd(struct queue *q);
 
 /* ---- commands (media.c builds, worker.c consumes and frees) ---------------- */
-enum cmd_type { CMD_CREATE = 1, CMD_APPLY, CMD_SUBSCRIBE, CMD_CLOSE, CMD_CLOSE_ROOM, CMD_STATS };
+enum cmd_type {
+  CMD_CREATE = 1,
+  CMD_APPLY,
+  CMD_SUBSCRIBE,
+  CMD_CLOSE,
+  CMD_CLOSE_ROOM,
+  CMD_STATS,
+  CMD_RECORD,
+  CMD_UNRECORD
+};
 struct media_cmd {
   enum cmd_type type;
   uint64_t id;
   uint8_t kind, sdp_type;
   char room[MEDIA_ROOM_MAX];
   char label[MEDIA_LABEL_MAX];
-  char *sdp;
+  char *sdp; /* CMD_APPLY: the SDP; CMD_RECORD: the file path */
   size_t sdp_len;
 };
 
@@ -111,10 +120,13 @@ struct transport {
   struct worker *w; /* back pointer for the DTLS send callback */
 };
 
+struct recorder;
 struct room {
   char name[MEDIA_ROOM_MAX];
   unsigned n;
   int members[MEDIA_ROOM_MEMBERS]; /* transport indices */
+  struct recorder *rec;            /* recording, or NULL */
+  char rec_path[256];
 };
 
 struct worker {
@@ -166,6 +178,7 @@ struct media {
 int worker_start(struct media *m, struct worker *w, unsigned index);
 void worker_stop(struct worker *w); /* joins the thread; closes transports without events */
 void worker_room_leave(struct worker *w, struct transport *t);
+void worker_record_stop(struct worker *w, struct room *r);
 int64_t worker_now(const struct worker *w);  /* monotonic ms */
 int64_t worker_wall(const struct worker *w); /* UTC ms */
 /* A free slot of the send batch (MEDIA_BUF bytes), flushing if full. */

@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "media/media_internal.h"
+#include "media/recorder.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 
@@ -443,6 +444,9 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
   if (rtp_ext_abs_send_time(buf, &h, ext[SDP_EXT_ABS_SEND_TIME], &x.abs_send_time) != 0)
     x.abs_send_time = rtp_abs_send_time_from_ms(worker_wall(w));
   fan_out(w, t, (unsigned)k, buf, &h, &x);
+  struct recorder *rec = w->rooms[t->room].rec;
+  if (rec && t->tracks[k].codec.id == SDP_CODEC_OPUS)
+    recorder_on_opus(rec, (t->id << 4) | (unsigned)k, buf + h.header_len, h.payload_len);
 }
 
 /* ---- RTCP ---------------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "media/media_internal.h"
+#include "media/recorder.h"
 #include "media/rtcp.h"
 
 #define TICK_MS   20
@@ -140,6 +141,60 @@ void worker_room_leave(struct worker *w, struct transport *t) {
     }
   }
   t->room = -1;
+  if (r->n == 0) worker_record_stop(w, r); /* nobody left to record */
+}
+
+static struct room *room_by_name(struct worker *w, const char *name) {
+  for (unsigned i = 0; i < w->max; i++)
+    if (w->rooms[i].n > 0 && strcmp(w->rooms[i].name, name) == 0) return &w->rooms[i];
+  return NULL;
+}
+
+static void emit_recording(struct worker *w, struct room *r, int on, int64_t duration_ms) {
+  struct media_event *ev = worker_event(w, MEDIA_EV_RECORDING, NULL);
+  if (ev == NULL) return;
+  snprintf(ev->room, sizeof ev->room, "%s", r->name);
+  snprintf(ev->path, sizeof ev->path, "%s", r->rec_path);
+  ev->recording = (uint8_t)on;
+  ev->duration_ms = duration_ms;
+  worker_emit(w, ev);
+}
+
+void worker_record_stop(struct worker *w, struct room *r) {
+  if (r->rec == NULL) return;
+  int64_t dur = 0;
+  int rc = recorder_close(r->rec, &dur);
+  free(r->rec);
+  r->rec = NULL;
+  if (rc != 0)
+    worker_emit_error(w, 0, rc, "media.recording_io", "The recording could not be written completely.");
+  emit_recording(w, r, 0, dur);
+}
+
+static void cmd_record(struct worker *w, const struct media_cmd *c) {
+  struct room *r = room_by_name(w, c->room);
+  if (r == NULL) {
+    worker_emit_error(w, 0, LY_ENOTFOUND, "media.no_such_room", "No such room.");
+  } else if (c->type == CMD_UNRECORD) {
+    if (r->rec == NULL)
+      worker_emit_error(w, 0, LY_ESTATE, "media.not_recording", "The room is not being recorded.");
+    else
+      worker_record_stop(w, r);
+  } else if (r->rec != NULL) {
+    worker_emit_error(w, 0, LY_ESTATE, "media.already_recording", "The room is already being recorded.");
+  } else {
+    r->rec = calloc(1, sizeof *r->rec);
+    int rc = r->rec ? recorder_open(r->rec, c->sdp, worker_now(w)) : LY_ENOMEM;
+    if (rc != 0) {
+      free(r->rec);
+      r->rec = NULL;
+      worker_emit_error(w, 0, rc, rc == LY_EEXIST ? "media.recording_exists" : "media.recording_io",
+                        "The recording file could not be created.");
+      return;
+    }
+    snprintf(r->rec_path, sizeof r->rec_path, "%s", c->sdp);
+    emit_recording(w, r, 1, 0);
+  }
 }
 
 /* ---- commands -------------------------------------------------------------- */
@@ -187,13 +242,17 @@ static void emit_stats(struct worker *w, struct transport *t) {
 }
 
 static void on_cmd(struct worker *w, struct media_cmd *c) {
-  struct transport *t = c->type == CMD_CREATE || c->type == CMD_CLOSE_ROOM ? NULL : worker_find(w, c->id);
+  int by_room =
+      c->type == CMD_CREATE || c->type == CMD_CLOSE_ROOM || c->type == CMD_RECORD || c->type == CMD_UNRECORD;
+  struct transport *t = by_room ? NULL : worker_find(w, c->id);
   if (c->type == CMD_CREATE) {
     cmd_create(w, c);
   } else if (c->type == CMD_CLOSE_ROOM) {
     for (unsigned i = 0; i < w->max; i++)
       if (w->t[i].state != TS_FREE && w->t[i].room >= 0 && strcmp(w->rooms[w->t[i].room].name, c->room) == 0)
         transport_close(w, &w->t[i], MEDIA_EV_CLOSED);
+  } else if (c->type == CMD_RECORD || c->type == CMD_UNRECORD) {
+    cmd_record(w, c);
   } else if (c->type == CMD_STATS && c->id == 0) {
     for (unsigned i = 0; i < w->max; i++)
       if (w->t[i].state != TS_FREE) emit_stats(w, &w->t[i]);
@@ -255,6 +314,7 @@ static void tick(struct worker *w, int64_t now) {
   if (report) w->next_report_ms = now + REPORT_MS;
   for (unsigned i = 0; i < w->max; i++) {
     struct transport *t = &w->t[i];
+    if (w->rooms[i].rec) recorder_tick(w->rooms[i].rec, now);
     if (t->state == TS_FREE) continue;
     transport_tick(w, t, now);
     if (report && t->state == TS_CONNECTED) router_tick(w, t, now);
@@ -405,6 +465,8 @@ void worker_stop(struct worker *w) {
   w->quiet = 1;
   for (unsigned i = 0; i < w->max; i++)
     if (w->t[i].state != TS_FREE) transport_close(w, &w->t[i], MEDIA_EV_CLOSED);
+  for (unsigned i = 0; i < w->max; i++)
+    worker_record_stop(w, &w->rooms[i]); /* files stay playable */
   worker_tx_flush(w);
   struct media_cmd *c;
   while ((c = queue_pop(&w->cmds)) != NULL) {

@@ -11,6 +11,7 @@
 /* cmocka after the standard headers */
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include <opus/opus.h>
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
@@ -453,6 +454,57 @@ static void test_weak_link(void **state) {
   assert_int_equal(h.ssrc, f->vssrc);
 }
 
+/* Recording: the publisher's Opus goes into an Ogg Opus file. */
+static void test_recording(void **state) {
+  struct pair *f = *state;
+  char path[128];
+  snprintf(path, sizeof path, "/tmp/lianyi-test-media-%d.opus", (int)getpid());
+  unlink(path);
+  assert_int_equal(media_record_start(f->m, "nope", path), LY_ENOTFOUND);
+  assert_int_equal(media_record_start(f->m, "room1", path), 0);
+  struct media_event *ev = wait_event(f->m, MEDIA_EV_RECORDING, 0, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->recording, 1);
+  assert_string_equal(ev->path, path);
+  media_event_free(ev);
+  assert_int_equal(media_record_start(f->m, "room1", path), 0);
+  ev = wait_event(f->m, MEDIA_EV_ERROR, 0, 2000);
+  assert_non_null(ev);
+  assert_string_equal(ev->code, "media.already_recording");
+  media_event_free(ev);
+  int err;
+  OpusEncoder *enc = opus_encoder_create(48000, 2, OPUS_APPLICATION_VOIP, &err);
+  int16_t pcm[960 * 2];
+  for (int i = 0; i < 960 * 2; i++)
+    pcm[i] = (int16_t)((i % 100) * 200 - 10000);
+  for (int i = 0; i < 25; i++) {
+    uint8_t pkt[600], payload[400];
+    opus_int32 n = opus_encode(enc, pcm, 960, payload, sizeof payload);
+    struct rtp_out o = {.pt = 111, .seq = (uint16_t)(2000 + i), .ts = 960u * (unsigned)i, .ssrc = 1111};
+    size_t hl, len;
+    rtp_write_header(&o, pkt, sizeof pkt, &hl);
+    memcpy(pkt + hl, payload, (size_t)n);
+    assert_int_equal(ly_srtp_protect_rtp(&f->a.srtp, pkt, hl + (size_t)n, sizeof pkt, &len), 0);
+    peer_send(&f->a, pkt, len);
+    usleep(20000);
+  }
+  opus_encoder_destroy(enc);
+  assert_int_equal(media_record_stop(f->m, "room1"), 0);
+  ev = wait_event(f->m, MEDIA_EV_RECORDING, 0, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->recording, 0);
+  assert_true(ev->duration_ms >= 400);
+  media_event_free(ev);
+  FILE *fp = fopen(path, "rb");
+  assert_non_null(fp);
+  char head[64];
+  assert_int_equal(fread(head, 1, sizeof head, fp), sizeof head);
+  fclose(fp);
+  assert_memory_equal(head, "OggS", 4);
+  assert_memory_equal(head + 28, "OpusHead", 8);
+  unlink(path);
+}
+
 /* DESIGN §9 / issue acceptance 4: unchecked addresses get nothing. */
 static void test_security(void **state) {
   (void)state;
@@ -576,6 +628,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_nack_both_ways, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_pli_and_remb, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_weak_link, pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(test_recording, pair_setup, pair_teardown),
       cmocka_unit_test(test_security),
       cmocka_unit_test(test_consent_timeout),
       cmocka_unit_test(test_bad_commands),
