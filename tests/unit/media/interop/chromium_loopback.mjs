@@ -44,7 +44,11 @@ const sans = await subPage.evaluate(async sdp => {
 }, soffer.sdp);
 const ack = await call({ op: 'apply', id: sub.id, type: 'answer', sdp: sans });
 console.log('answer applied', ack.error || 'ok');
+const recPath = `/tmp/lianyi-interop-${process.pid}.opus`;
+console.log('recording', JSON.stringify(await call({ op: 'record', room: 'r1', path: recPath })));
 await new Promise(r => setTimeout(r, 7000));
+const rec = await call({ op: 'unrecord', room: 'r1' });
+console.log('recorded', rec.duration_ms, 'ms into', recPath);
 const stats = async page => page.evaluate(async () => {
   const r = await window.pc.getStats(); const o = [];
   r.forEach(s => { if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp' || (s.type === 'candidate-pair' && s.nominated))

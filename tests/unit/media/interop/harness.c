@@ -51,6 +51,13 @@ int main(void) {
     } else if (!strcmp(op, "subscribe")) {
       media_subscribe(m, id);
       ev = wait_for(id, MEDIA_EV_LOCAL_SDP, -1);
+    } else if (!strcmp(op, "record") || !strcmp(op, "unrecord")) {
+      const char *room = json_string_value(json_object_get(j, "room"));
+      if (!strcmp(op, "record"))
+        media_record_start(m, room, json_string_value(json_object_get(j, "path")));
+      else
+        media_record_stop(m, room);
+      ev = wait_for(0, MEDIA_EV_RECORDING, -1);
     } else if (!strcmp(op, "close")) {
       media_close_transport(m, id);
       ev = wait_for(id, MEDIA_EV_CLOSED, -1);
@@ -70,6 +77,7 @@ int main(void) {
       json_object_set_new(out, "nacks", json_integer((json_int_t)ev->stats.nacks_in));
       json_object_set_new(out, "plis", json_integer((json_int_t)ev->stats.plis_in));
       json_object_set_new(out, "connected", json_integer(ev->stats.connected));
+      json_object_set_new(out, "duration_ms", json_integer(ev->duration_ms));
       media_event_free(ev);
     }
     char *s = json_dumps(out, JSON_COMPACT);
