@@ -441,8 +441,9 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
     t->stats.audio_level = d[0] & 0x7F;
     if (d[0] & 0x80) t->stats.voice_packets++;
   }
-  if (rtp_ext_abs_send_time(buf, &h, ext[SDP_EXT_ABS_SEND_TIME], &x.abs_send_time) != 0)
-    x.abs_send_time = rtp_abs_send_time_from_ms(worker_wall(w));
+  /* abs-send-time is when the relay sends: a subscriber's delay-based
+   * estimate then measures the relay-to-subscriber path, not the publisher's */
+  x.abs_send_time = rtp_abs_send_time_from_ms(now);
   fan_out(w, t, (unsigned)k, buf, &h, &x);
   struct recorder *rec = w->rooms[t->room].rec;
   if (rec && t->tracks[k].codec.id == SDP_CODEC_OPUS)
@@ -493,7 +494,7 @@ static void answer_nack(struct worker *w, struct transport *s, unsigned j, const
     struct rtp_hdr h;
     if (ps->cache_len[c] == 0 || ps->cache_seq[c] != in) continue;
     if (rtp_parse(ps->cache[c], ps->cache_len[c], &h) != 0) continue;
-    struct fwd_ext x = {.abs_send_time = rtp_abs_send_time_from_ms(worker_wall(w))};
+    struct fwd_ext x = {.abs_send_time = rtp_abs_send_time_from_ms(worker_now(w))};
     if (send_to_slot(w, s, j, ps->cache[c], &h, &x) == 0) s->stats.retransmits++;
   }
 }
