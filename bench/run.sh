@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-build/lianyi}
 echo "== start-up to first served request, idle RSS (bench/startup.sh)"
 bench/startup.sh "$BIN" 5
+echo
+echo "== durable (audited, synchronous=FULL) writes per second through HTTP by client concurrency (bench/http_writes.mjs)"
+LIANYI_BIN="$BIN" node bench/http_writes.mjs "$BIN" 3

@@ -20,7 +20,11 @@ struct db_slot {
 
 struct ly_db {
   sqlite3 *h;
-  int depth;       /* 0: autocommit; 1: BEGIN IMMEDIATE; >1: savepoints */
+  int depth;      /* 0: autocommit; 1: BEGIN IMMEDIATE; >1: savepoints */
+  int batch_open; /* group commit: depth 1 belongs to the batch */
+  int in_batch;   /* the code running now is part of the batch */
+  ly_db_batch_hook batch_hook;
+  void *batch_ud;
   int cached;      /* occupied slots */
   uint64_t errors; /* database errors seen by ly_db_rc */
   char msg[256];   /* our own last error, when SQLite's would be stale */
@@ -106,8 +110,15 @@ static sqlite3_stmt *db_prepare(struct ly_db *db, const char *sql) {
   return st;
 }
 
+/* Work from outside the batch (a WebSocket message, a job) must not see or
+ * join uncommitted batch work: the batch is committed first. */
+static void db_batch_guard(struct ly_db *db) {
+  if (db->batch_open && !db->in_batch) ly_db_batch_commit(db);
+}
+
 sqlite3_stmt *ly_db_stmt(struct ly_db *db, const char *sql) {
   if (!db || !db->h || !sql) return NULL;
+  db_batch_guard(db);
   db->msg[0] = '\0';
   size_t i = db_slot_hash(sql);
   for (;;) {
@@ -133,10 +144,15 @@ sqlite3_stmt *ly_db_stmt(struct ly_db *db, const char *sql) {
   return st;
 }
 
-int ly_db_exec(struct ly_db *db, const char *sql) {
-  if (!db || !db->h || !sql) return LY_EINVAL;
+static int db_exec_raw(struct ly_db *db, const char *sql) {
   db->msg[0] = '\0';
   return ly_db_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+}
+
+int ly_db_exec(struct ly_db *db, const char *sql) {
+  if (!db || !db->h || !sql) return LY_EINVAL;
+  db_batch_guard(db);
+  return db_exec_raw(db, sql);
 }
 
 /* Inner levels all use one savepoint name: SQLite resolves ROLLBACK TO and
@@ -144,7 +160,8 @@ int ly_db_exec(struct ly_db *db, const char *sql) {
  * the innermost open level, and no SQL has to be formatted. */
 int ly_db_begin(struct ly_db *db) {
   if (!db || !db->h) return LY_EINVAL;
-  int rc = ly_db_exec(db, db->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT ly_sp");
+  db_batch_guard(db);
+  int rc = db_exec_raw(db, db->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT ly_sp");
   if (rc == LY_OK) db->depth++;
   return rc;
 }
@@ -165,7 +182,7 @@ void ly_db_rollback(struct ly_db *db) {
 int ly_db_commit(struct ly_db *db) {
   if (!db || !db->h) return LY_EINVAL;
   if (db->depth == 0) return LY_ESTATE;
-  int rc = ly_db_exec(db, db->depth == 1 ? "COMMIT" : "RELEASE ly_sp");
+  int rc = db_exec_raw(db, db->depth == 1 ? "COMMIT" : "RELEASE ly_sp");
   if (rc != LY_OK) {
     char keep[sizeof db->msg];
     snprintf(keep, sizeof keep, "%s", ly_db_errmsg(db));
@@ -190,6 +207,54 @@ int ly_db_tx(struct ly_db *db, ly_db_tx_fn fn, void *ud) {
 
 int ly_db_in_tx(const struct ly_db *db) {
   return db && db->depth > 0;
+}
+
+/* --- group commit ----------------------------------------------------------- */
+
+void ly_db_batch_set_hook(struct ly_db *db, ly_db_batch_hook hook, void *ud) {
+  db->batch_hook = hook;
+  db->batch_ud = ud;
+}
+
+int ly_db_batch_enter(struct ly_db *db) {
+  if (!db || !db->h) return LY_EINVAL;
+  if (db->in_batch) return LY_ESTATE;
+  if (!db->batch_open) {
+    if (db->depth != 0) return LY_ESTATE; /* someone else's transaction is open */
+    int rc = db_exec_raw(db, "BEGIN IMMEDIATE");
+    if (rc != LY_OK) return rc;
+    db->depth = 1;
+    db->batch_open = 1;
+  }
+  db->in_batch = 1;
+  return LY_OK;
+}
+
+void ly_db_batch_leave(struct ly_db *db) {
+  if (db) db->in_batch = 0;
+}
+
+int ly_db_batch_is_open(const struct ly_db *db) {
+  return db && db->batch_open;
+}
+
+int ly_db_batch_commit(struct ly_db *db) {
+  if (!db || !db->batch_open) return LY_OK;
+  int rc = LY_OK;
+  if (db->depth != 1) {
+    /* a handler left a savepoint open: its work is not trustworthy */
+    while (db->depth > 1)
+      ly_db_rollback(db);
+    rc = LY_EINTERNAL;
+    snprintf(db->msg, sizeof db->msg, "a batched handler left a transaction open");
+    ly_db_rollback(db);
+  } else {
+    rc = ly_db_commit(db);
+  }
+  db->batch_open = 0;
+  db->in_batch = 0;
+  if (db->batch_hook) db->batch_hook(db->batch_ud, rc);
+  return rc;
 }
 
 int ly_db_user_version(struct ly_db *db, int *out) {
@@ -391,6 +456,9 @@ int ly_db_open(const char *path, struct ly_db **out, struct ly_error *e) {
 void ly_db_close(struct ly_db *db) {
   if (!db) return;
   if (db->h) {
+    /* batched work is kept: nobody is left to be told, but it was done */
+    db->batch_hook = NULL;
+    ly_db_batch_commit(db);
     while (db->depth > 0)
       ly_db_rollback(db);
     for (size_t i = 0; i < DB_CACHE_SLOTS; i++)

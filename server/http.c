@@ -12,6 +12,13 @@
  *   handler → serialise → headers + body in ≤ 16 KiB writes on WRITEABLE.
  * Everything runs on the service thread; handlers are synchronous.
  *
+ * Group commit: API handlers run inside the database's batch transaction
+ * (ly_db_batch_enter) and their answers wait (TX_WAIT_COMMIT) until
+ * server_run commits the batch after the loop turn; then they are released
+ * — or, if the commit failed, replaced by a 503 saying nothing was saved.
+ * So one disk flush serves every request of a turn and no client is told
+ * "done" before its write is durable.
+ *
  * lws delivers the path already percent-decoded and normalised ("/a/../b" is
  * "/b"), and the query as decoded '&'-separated fragments; the fragments are
  * re-encoded into req->query so ly_req_query() sees one canonical form.
@@ -24,6 +31,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "server/auth.h"
@@ -38,21 +46,25 @@
 #define TX_CHUNK       16384
 #define TX_HEADER_ROOM 2048
 #define JSON_TYPE      "application/json; charset=utf-8"
+#define BATCH_MAX      256 /* answers held for one commit; a full batch commits at once */
 
 struct ly_http {
   struct ly_server *srv;
   unsigned inflight;
-  lws_sorted_usec_list_t tick; /* wakes the loop while draining */
+  unsigned npending;
+  struct lws *pending[BATCH_MAX]; /* connections whose answer waits for the batch commit */
+  lws_sorted_usec_list_t tick;    /* wakes the loop while draining */
   char web_root[PATH_MAX];
 };
 
-enum tx_state { TX_NEW, TX_BODY, TX_DISCARD, TX_SENDING, TX_FILE };
+enum tx_state { TX_NEW, TX_BODY, TX_DISCARD, TX_WAIT_COMMIT, TX_SENDING, TX_FILE };
 
 struct tx {
   enum tx_state st;
   enum ly_method method;   /* 0 for methods no route can have (OPTIONS, …) */
   const char *method_name; /* static */
   int head, close_after, headers_sent;
+  int batched; /* the handler ran inside the batch transaction */
   int64_t t0_ms;
   char path[TX_PATH_MAX];
   char query[TX_QUERY_MAX];
@@ -348,7 +360,9 @@ static int dispatch(struct ly_server *srv, struct lws *wsi, struct tx *tx) {
     req.idempotency_key = tx->idem[0] ? tx->idem : NULL;
     req.range = tx->range[0] ? tx->range : NULL;
     req.token = tx->token[0] ? tx->token : NULL;
+    tx->batched = ly_db_batch_enter(srv->db) == LY_OK;
     if (authorize(&req, &resp, route, tx->token, &acct) == 0) run_handler(&req, &resp, route);
+    if (tx->batched) ly_db_batch_leave(srv->db);
   } else if (is_static && (tx->method == LY_GET)) {
     int s = serve_static(srv, wsi, tx, &req, &resp);
     if (s == 0) return 1;
@@ -508,6 +522,62 @@ static int refuse(struct lws *wsi, struct tx *tx, int status, int err, const cha
   return 0;
 }
 
+/* --- group commit ------------------------------------------------------- */
+
+static void send_now(struct lws *wsi, struct tx *tx) {
+  tx->st = TX_SENDING;
+  lws_callback_on_writable(wsi);
+}
+
+/* The answer is built: send it, or hold it for the batch commit. */
+static void answer_ready(struct ly_server *srv, struct lws *wsi, struct tx *tx) {
+  struct ly_http *h = srv->http;
+  if (!tx->batched || !ly_db_batch_is_open(srv->db)) {
+    send_now(wsi, tx);
+    return;
+  }
+  tx->st = TX_WAIT_COMMIT;
+  h->pending[h->npending++] = wsi;
+  if (h->npending == BATCH_MAX) ly_db_batch_commit(srv->db); /* releases them through the hook */
+}
+
+/* The batch committed (rc 0) or was rolled back: release the held answers. */
+static void batch_done(void *ud, int rc) {
+  struct ly_server *srv = ud;
+  struct ly_http *h = srv->http;
+  if (h == NULL) return;
+  if (rc != 0)
+    LY_ERROR(&srv->log, "http.batch_failed", "commit of %u request(s) failed: %s", h->npending,
+             ly_strerror(rc));
+  for (unsigned i = 0; i < h->npending; i++) {
+    struct pss *pss = lws_wsi_user(h->pending[i]);
+    struct tx *tx = pss ? pss->tx : NULL;
+    if (tx == NULL || tx->st != TX_WAIT_COMMIT) continue;
+    if (rc != 0) {
+      struct ly_req req = {.srv = srv, .lang = tx->lang};
+      struct ly_resp resp = {.status = 503};
+      free(tx->out);
+      tx->out = NULL;
+      tx->out_headers[0] = '\0';
+      fail(&req, &resp, LY_EAGAIN, "internal.not_saved",
+           "The change could not be saved, so nothing was changed. Please try again.",
+           "保存失败，本次操作没有生效，请重试。");
+      take_response(tx, &resp);
+    }
+    send_now(h->pending[i], tx);
+  }
+  h->npending = 0;
+}
+
+/* A connection closed: forget its held answer. */
+static void batch_forget(struct ly_http *h, struct lws *wsi) {
+  for (unsigned i = 0; h != NULL && i < h->npending; i++) {
+    if (h->pending[i] != wsi) continue;
+    h->pending[i] = h->pending[--h->npending];
+    return;
+  }
+}
+
 static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len) {
   struct ly_server *srv = srv_of(wsi);
   struct tx *tx = calloc(1, sizeof(*tx));
@@ -544,10 +614,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len
   }
   int rc = dispatch(srv, wsi, tx);
   if (rc < 0) return -1;
-  if (rc == 0) {
-    tx->st = TX_SENDING;
-    lws_callback_on_writable(wsi);
-  }
+  if (rc == 0) answer_ready(srv, wsi, tx);
   return 0;
 }
 
@@ -568,10 +635,7 @@ static int on_body_done(struct lws *wsi, struct pss *pss) {
   if (tx->st != TX_BODY) return 0;
   int rc = dispatch(srv_of(wsi), wsi, tx);
   if (rc < 0) return -1;
-  if (rc == 0) {
-    tx->st = TX_SENDING;
-    lws_callback_on_writable(wsi);
-  }
+  if (rc == 0) answer_ready(srv_of(wsi), wsi, tx);
   return 0;
 }
 
@@ -601,12 +665,14 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
       srv = srv_of(wsi);
       metrics_connections(srv->metrics, -1);
+      batch_forget(srv->http, wsi);
       if (pss != NULL) {
         tx_free(srv->http, pss->tx);
         pss->tx = NULL;
       }
       return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
+      batch_forget(srv_of(wsi)->http, wsi);
       if (pss != NULL) {
         tx_free(srv_of(wsi)->http, pss->tx);
         pss->tx = NULL;
@@ -652,10 +718,12 @@ int http_init(struct ly_server *srv) {
     h->web_root[0] = '\0';
   }
   srv->http = h;
+  ly_db_batch_set_hook(srv->db, batch_done, srv);
   return 0;
 }
 
 void http_close(struct ly_server *srv) {
+  if (srv->db != NULL) ly_db_batch_set_hook(srv->db, NULL, NULL);
   free(srv->http);
   srv->http = NULL;
 }
@@ -672,8 +740,10 @@ void http_drain(struct ly_server *srv, int64_t max_ms) {
   listener_stop(srv);
   LY_INFO(&srv->log, "server.draining", "no longer accepting; %u request(s) in flight", h->inflight);
   lws_sul_schedule(srv->lws, 0, &h->tick, drain_tick, 100 * LWS_US_PER_MS);
-  while (h->inflight > 0 && ly_mono_ms(srv->clock) < deadline)
+  while (h->inflight > 0 && ly_mono_ms(srv->clock) < deadline) {
     if (lws_service(srv->lws, 0) < 0) break;
+    ly_db_batch_commit(srv->db);
+  }
   lws_sul_cancel(&h->tick);
   if (h->inflight > 0)
     LY_WARN(&srv->log, "server.drain_timeout", "%u request(s) still in flight", h->inflight);

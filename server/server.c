@@ -388,8 +388,10 @@ int server_open_tool(struct ly_server *srv, const char *tool, int argc, char **a
 }
 
 int server_run(struct ly_server *srv) {
-  while (!srv->stopping)
+  while (!srv->stopping) {
     if (lws_service(srv->lws, 0) < 0) break;
+    ly_db_batch_commit(srv->db); /* group commit of this turn's requests (server/http.c) */
+  }
   http_drain(srv, DRAIN_MAX_MS);
   return 0;
 }

@@ -323,6 +323,74 @@ static void test_migration_landing_late_is_applied(void **state) {
   assert_int_equal(q_int(f->db, "SELECT count(*) FROM schema_migrations"), 3);
 }
 
+struct hook_log {
+  int calls, last_rc;
+};
+static void hook(void *ud, int rc) {
+  struct hook_log *h = ud;
+  h->calls++;
+  h->last_rc = rc;
+}
+static int insert_then_fail(struct ly_db *db, void *ud) {
+  ly_db_exec(db, "INSERT INTO t(x) VALUES (2)");
+  return LY_EDENIED;
+}
+static int insert_ok(struct ly_db *db, void *ud) {
+  return ly_db_exec(db, "INSERT INTO t(x) VALUES (3)");
+}
+
+/* Group commit: batched handlers share one transaction; a failing one rolls
+ * back alone; work from outside the batch commits it first and the hook is
+ * told; a second connection sees nothing before the commit. */
+static void test_batch_group_commit(void **state) {
+  struct fx *f = *state;
+  struct ly_db *db = fx_open(f);
+  struct hook_log log = {0};
+  assert_int_equal(ly_db_exec(db, "CREATE TABLE t(x)"), LY_OK);
+  ly_db_batch_set_hook(db, hook, &log);
+
+  assert_int_equal(ly_db_batch_enter(db), LY_OK);
+  assert_int_equal(ly_db_exec(db, "INSERT INTO t(x) VALUES (1)"), LY_OK);
+  ly_db_batch_leave(db);
+  assert_int_equal(ly_db_batch_enter(db), LY_OK);
+  assert_int_equal(ly_db_tx(db, insert_then_fail, NULL), LY_EDENIED);
+  assert_int_equal(ly_db_tx(db, insert_ok, NULL), LY_OK);
+  ly_db_batch_leave(db);
+  assert_true(ly_db_batch_is_open(db));
+  assert_int_equal(log.calls, 0);
+
+  /* another connection does not see uncommitted batch work */
+  struct ly_db *other = NULL;
+  struct ly_error e;
+  ly_error_clear(&e);
+  assert_int_equal(ly_db_open(f->path, &other, &e), LY_OK);
+  assert_int_equal(q_int(other, "SELECT count(*) FROM t"), 0);
+
+  /* a statement from outside the batch commits it first */
+  static const char count_sql[] = "SELECT count(*) FROM t";
+  sqlite3_stmt *st = ly_db_stmt(db, count_sql);
+  assert_non_null(st);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 2);
+  sqlite3_reset(st);
+  assert_int_equal(log.calls, 1);
+  assert_int_equal(log.last_rc, LY_OK);
+  assert_false(ly_db_batch_is_open(db));
+  assert_false(ly_db_in_tx(db));
+  assert_int_equal(q_int(other, "SELECT count(*) FROM t WHERE x IN (1, 3)"), 2);
+
+  /* an explicit commit with nothing open is a no-op; the hook is not called */
+  assert_int_equal(ly_db_batch_commit(db), LY_OK);
+  assert_int_equal(log.calls, 1);
+  /* entering twice without leaving is a programming error */
+  assert_int_equal(ly_db_batch_enter(db), LY_OK);
+  assert_int_equal(ly_db_batch_enter(db), LY_ESTATE);
+  ly_db_batch_leave(db);
+  assert_int_equal(ly_db_batch_commit(db), LY_OK);
+  assert_int_equal(log.calls, 2);
+  ly_db_close(other);
+}
+
 static void test_newer_schema_refused(void **state) {
   struct fx *f = *state;
   struct ly_db *db = fx_open(f);
@@ -378,6 +446,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stmt_cache_full, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_migration_failure, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_migration_landing_late_is_applied, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_batch_group_commit, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_newer_schema_refused, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_open_bad_path, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_bind_helpers, fx_setup, fx_teardown),
