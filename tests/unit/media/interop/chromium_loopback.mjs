@@ -1,6 +1,6 @@
 // tests/unit/media/interop/chromium_loopback.mjs — a real Chromium publishes
 // (fake camera and microphone) through the relay to a second page. Manual check:
-//   node tests/unit/media/interop/chromium_loopback.mjs [/tmp/relay-harness]
+//   [CODEC=H264] node tests/unit/media/interop/chromium_loopback.mjs [/tmp/relay-harness]
 // Exits 1 unless the subscriber decodes frames and receives audio without loss.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,14 +19,20 @@ const url = `http://localhost:${srv.address().port}/`;
 const pubPage = await browser.newPage(); const subPage = await browser.newPage();
 await pubPage.goto(url); await subPage.goto(url);
 pubPage.on('console', m => console.log('pub:', m.text())); subPage.on('console', m => console.log('sub:', m.text()));
-const offer = await pubPage.evaluate(async () => {
+// CODEC=H264 restricts the publisher's video to H.264 (packetization-mode=1)
+const offer = await pubPage.evaluate(async codec => {
   const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
   const pc = new RTCPeerConnection(); window.pc = pc;
-  for (const t of s.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [s] });
+  for (const t of s.getTracks()) {
+    const tr = pc.addTransceiver(t, { direction: 'sendonly', streams: [s] });
+    if (codec === 'H264' && t.kind === 'video')
+      tr.setCodecPreferences(RTCRtpSender.getCapabilities('video').codecs.filter(c =>
+        c.mimeType === 'video/H264' && /packetization-mode=1/.test(c.sdpFmtpLine || '')));
+  }
   pc.onconnectionstatechange = () => console.log('state ' + pc.connectionState);
   await pc.setLocalDescription(await pc.createOffer());
   return pc.localDescription.sdp;
-});
+}, process.env.CODEC || 'VP8');
 const pub = await call({ op: 'create', room: 'r1', label: 'patient1', kind: 'send' });
 const ans = await call({ op: 'apply', id: pub.id, type: 'offer', sdp: offer });
 if (!ans.sdp) { console.log('publish refused', ans); process.exit(1); }
