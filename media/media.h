@@ -52,6 +52,7 @@ struct media_config {
   unsigned max_transports;      /* per worker; 0 = 512 */
   unsigned queue_len;           /* command and event queue slots; 0 = 4096 */
   uint32_t consent_timeout_ms;  /* 0 = 30000 (RFC 7675) */
+  uint32_t silence_ms;          /* MEDIA_EV_SILENCE after this long without voice; 0 = 10000 */
   const struct ly_logger *log;  /* may be NULL (silent) */
   const struct ly_clock *clock; /* NULL = the system clock */
 };
@@ -122,6 +123,7 @@ enum media_event_type {
   MEDIA_EV_STATS,
   MEDIA_EV_ROOM_CHANGED, /* a publisher's streams started or ended: renegotiate */
   MEDIA_EV_RECORDING,    /* recording = 1 started / 0 finished (path, duration_ms) */
+  MEDIA_EV_SILENCE,      /* silent = 1: a publisher sent no voice for silence_ms; 0: voice again */
   MEDIA_EV_WEAK_LINK,    /* audio_only = 1: a subscriber's loss stayed high, video paused;
                             audio_only = 0: its link recovered, video resumes */
   MEDIA_EV_ERROR,        /* a command failed: code, message */
@@ -158,6 +160,8 @@ struct media_event {
   struct media_stats stats;
   /* MEDIA_EV_WEAK_LINK */
   uint8_t audio_only;
+  /* MEDIA_EV_SILENCE */
+  uint8_t silent;
   /* MEDIA_EV_RECORDING */
   uint8_t recording;
   char path[256];

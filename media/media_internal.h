@@ -114,7 +114,9 @@ struct transport {
   struct pub_stream pub[SDP_MAX_MEDIA];
   struct sub_slot sub[SDP_MAX_MEDIA];
   uint64_t sess_version;
-  uint8_t weak; /* subscriber on a bad link: video paused */
+  uint8_t weak;          /* subscriber on a bad link: video paused */
+  uint8_t silent;        /* publisher: MEDIA_EV_SILENCE sent, no voice since */
+  int64_t last_voice_ms; /* publisher: last packet flagged voice (RFC 6464) */
   uint8_t bad_reports, good_reports;
   struct media_stats stats;
   struct worker *w; /* back pointer for the DTLS send callback */

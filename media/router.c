@@ -398,6 +398,27 @@ static void cache_put(struct pub_stream *p, const uint8_t *pkt, size_t len, uint
 
 static void send_rtcp(struct worker *w, struct transport *t, uint8_t *buf, size_t len);
 
+/* "One side is silent" (DESIGN §9): from the RFC 6464 voice flag; with DTX a
+ * silent browser sends next to nothing, which counts as silence too. */
+static void silence_event(struct worker *w, struct transport *t, int silent) {
+  t->silent = (uint8_t)silent;
+  struct media_event *ev = worker_event(w, MEDIA_EV_SILENCE, t);
+  if (ev) {
+    ev->silent = (uint8_t)silent;
+    worker_emit(w, ev);
+  }
+}
+
+static void check_silence(struct worker *w, struct transport *t, int64_t now) {
+  int has_level = 0;
+  for (unsigned k = 0; k < t->n_tracks; k++)
+    has_level |=
+        t->pub[k].active && t->tracks[k].kind == SDP_KIND_AUDIO && t->tracks[k].ext[SDP_EXT_AUDIO_LEVEL];
+  if (!has_level || t->silent) return;
+  if (t->last_voice_ms == 0) t->last_voice_ms = now; /* the clock starts at connection */
+  if (now - t->last_voice_ms >= (int64_t)w->m->cfg.silence_ms) silence_event(w, t, 1);
+}
+
 /* Packets lost between a publisher and the relay: ask the publisher again
  * (RFC 4585 generic NACK), so every subscriber gets the repair. */
 static void nack_upstream(struct worker *w, struct transport *t, struct pub_stream *p, uint16_t prev,
@@ -439,7 +460,11 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
     x.have_level = 1;
     x.level = d[0];
     t->stats.audio_level = d[0] & 0x7F;
-    if (d[0] & 0x80) t->stats.voice_packets++;
+    if (d[0] & 0x80) {
+      t->stats.voice_packets++;
+      t->last_voice_ms = now;
+      if (t->silent) silence_event(w, t, 0);
+    }
   }
   /* abs-send-time is when the relay sends: a subscriber's delay-based
    * estimate then measures the relay-to-subscriber path, not the publisher's */
@@ -661,9 +686,9 @@ static void kick_new_slots(struct worker *w, struct transport *s) {
 }
 
 void router_tick(struct worker *w, struct transport *t, int64_t now) {
-  (void)now;
   if (t->kind == MEDIA_RECV) kick_new_slots(w, t);
   if (t->kind != MEDIA_SEND) return;
+  check_silence(w, t, now);
   struct rtcp_rr rr = {.ssrc = rtcp_ssrc(t)};
   uint32_t video[SDP_MAX_MEDIA];
   size_t nv = 0;

@@ -277,14 +277,19 @@ static void send_rtcp(struct peer *p, uint8_t *buf, size_t len) {
   peer_send(p, buf, n);
 }
 
-static struct media *start(uint32_t consent_ms) {
-  struct media_config cfg = {.workers = 1, .listen_ip = "127.0.0.1", .consent_timeout_ms = consent_ms};
+static struct media *start_cfg(uint32_t consent_ms, uint32_t silence_ms) {
+  struct media_config cfg = {
+      .workers = 1, .listen_ip = "127.0.0.1", .consent_timeout_ms = consent_ms, .silence_ms = silence_ms};
   struct media *m = NULL;
   assert_int_equal(media_start(&cfg, &m), 0);
   assert_int_equal(media_worker_count(m), 1);
   assert_true(media_worker_port(m, 0) > 0);
   assert_int_equal(strlen(media_fingerprint(m)), DTLS_FINGERPRINT_LEN);
   return m;
+}
+
+static struct media *start(uint32_t consent_ms) {
+  return start_cfg(consent_ms, 0);
 }
 
 /* A relay with publisher a (patient1) and subscriber b (doctor1), both keyed. */
@@ -602,6 +607,27 @@ static void test_consent_timeout(void **state) {
   media_stop(m);
 }
 
+/* No voice from a publisher for silence_ms: MEDIA_EV_SILENCE; voice again: cleared. */
+static void test_silence(void **state) {
+  (void)state;
+  struct media *m = start_cfg(0, 1500);
+  struct peer a;
+  peer_init(&a, m, "room4", "p1", MEDIA_SEND);
+  publish(m, &a, NULL);
+  assert_int_equal(peer_dtls(&a), DTLS_CONNECTED);
+  struct media_event *ev = wait_event(m, MEDIA_EV_SILENCE, a.id, 4000);
+  assert_non_null(ev);
+  assert_int_equal(ev->silent, 1);
+  media_event_free(ev);
+  send_rtp(&a, 111, 1111, 7, 1); /* audio level 0x85: voice */
+  ev = wait_event(m, MEDIA_EV_SILENCE, a.id, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->silent, 0);
+  media_event_free(ev);
+  peer_free(&a);
+  media_stop(m);
+}
+
 static void test_bad_commands(void **state) {
   (void)state;
   struct media *m = start(0);
@@ -631,6 +657,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_recording, pair_setup, pair_teardown),
       cmocka_unit_test(test_security),
       cmocka_unit_test(test_consent_timeout),
+      cmocka_unit_test(test_silence),
       cmocka_unit_test(test_bad_commands),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
