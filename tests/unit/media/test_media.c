@@ -592,12 +592,12 @@ static void test_security(void **state) {
 
 static void test_consent_timeout(void **state) {
   (void)state;
-  struct media *m = start(400);
+  struct media *m = start(1000); /* long enough for a DTLS handshake on a loaded CI machine */
   struct peer a;
   peer_init(&a, m, "room3", "p1", MEDIA_SEND);
   publish(m, &a, NULL);
   assert_int_equal(peer_dtls(&a), DTLS_CONNECTED);
-  struct media_event *ev = wait_event(m, MEDIA_EV_CONSENT_TIMEOUT, a.id, 3000);
+  struct media_event *ev = wait_event(m, MEDIA_EV_CONSENT_TIMEOUT, a.id, 5000);
   assert_non_null(ev);
   media_event_free(ev);
   ev = wait_event(m, MEDIA_EV_CLOSED, a.id, 1000);
