@@ -21,7 +21,8 @@ for t in tests/fuzz/fuzz_*.c; do
   [ -z "$FILTER" ] || [[ "$name" == *"$FILTER"* ]] || continue
   work=$BUILD/corpus/$short; mkdir -p "$work" "tests/fuzz/corpus/$short"
   log=$BUILD/$name.log
-  if "$BUILD/$name" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+  dict=(); [ -f "tests/fuzz/$short.dict" ] && dict=(-dict="tests/fuzz/$short.dict")
+  if "$BUILD/$name" "${dict[@]}" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix=tests/fuzz/crashes/"$short"- "$work" "tests/fuzz/corpus/$short" >"$log" 2>&1; then
     res=ok
   else
