@@ -146,6 +146,7 @@ static int get_tx(const struct referral_ctx *cx, const struct referral_actor *wh
       active = json_incref(r);
     }
   }
+  json_object_set_new(o, "patient_id", json_string(patient_id));
   json_object_set_new(o, "contract", active);
   json_object_set_new(o, "history", rows);
   return ref_audit(cx, who, "contract.read", patient_id, "contract", NULL, "ok", NULL);

@@ -27,7 +27,7 @@ int contract_sign(const struct referral_ctx *cx, const struct referral_actor *wh
 int contract_end(const struct referral_ctx *cx, const struct referral_actor *who, const char *patient_id,
                  const char *reason, struct ly_error *e);
 
-/* The patient's family doctor: {"contract": {"id","doctor_id","doctor_name","doctor_name_en",
+/* The patient's family doctor: {"patient_id", "contract": {"id","doctor_id","doctor_name","doctor_name_en",
  * "title","facility_id","facility_name","facility_name_en","subdistrict_id","signed_at"} | null,
  * "history": [{"id","doctor_id","doctor_name","doctor_name_en","signed_at","ended_at","end_reason"}]}.
  * Patients: their own (referral.not_yours otherwise). */

@@ -126,7 +126,7 @@ void ref_audit_refusal(const struct referral_ctx *cx, const struct referral_acto
                        const char *patient_id, const char *object_type, const char *object_id,
                        const struct ly_error *e) {
   const char *code = e && e->code[0] ? e->code : "denied";
-  if (ly_db_in_tx(cx->db) || ly_db_begin(cx->db) != 0) return;
+  if (ly_db_begin(cx->db) != 0) return;
   int rc = ref_audit(cx, who, action, patient_id, object_type, object_id, code, NULL);
   ref_finish(cx->db, rc);
 }

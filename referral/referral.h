@@ -164,6 +164,13 @@ struct referral_filter {
 int referral_list_json(const struct referral_ctx *cx, const struct referral_actor *who,
                        const struct referral_filter *f, json_t **out, struct ly_error *e);
 
+/* What a doctor's referral screens need: {"facility": {"id","name","name_en","level",
+ * "subdistrict_id"}, "department": {"id","name","name_en"} | null, "targets": [the
+ * departments of higher-level facilities: {"id","name","name_en","specialty",
+ * "facility_id","facility_name","facility_name_en","level"}]}. Doctors only. */
+int referral_desk_json(const struct referral_ctx *cx, const struct referral_actor *who, json_t **out,
+                       struct ly_error *e);
+
 /* The patient a referral is about (for the caller's checks); LY_ENOTFOUND. */
 int referral_patient(const struct referral_ctx *cx, const char *id, char patient_out[LY_ID_MAX]);
 

@@ -185,3 +185,61 @@ int referral_patient(const struct referral_ctx *cx, const char *id, char patient
   if (!rc) ref_copy(patient_out, LY_ID_MAX, r.patient_id);
   return rc;
 }
+
+/* ---- the doctor's desk ------------------------------------------------------ */
+
+static int desk_targets(struct ly_db *db, int rank, json_t **out) {
+  static const char *sql =
+      "SELECT dp.id AS id, dp.name AS name, dp.name_en AS name_en, dp.specialty AS specialty,"
+      " f.id AS facility_id, f.name AS facility_name, f.name_en AS facility_name_en, f.level AS level"
+      " FROM departments dp JOIN facilities f ON f.id = dp.facility_id"
+      " WHERE (CASE f.level WHEN 'community' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END) > ?1"
+      " ORDER BY f.level = 'tertiary' DESC, f.id, dp.id LIMIT 500";
+  sqlite3_stmt *st = ly_db_stmt(db, sql);
+  json_t *a = json_array();
+  if (!st || !a) {
+    json_decref(a);
+    return st ? LY_ENOMEM : LY_EDB;
+  }
+  ly_db_bind_int(st, 1, rank);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    json_array_append_new(a, ref_json_row(st));
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(a);
+    return ly_db_rc(db, rc);
+  }
+  *out = a;
+  return 0;
+}
+
+int referral_desk_json(const struct referral_ctx *cx, const struct referral_actor *who, json_t **out,
+                       struct ly_error *e) {
+  static const char *sql_place =
+      "SELECT f.id AS id, f.name AS name, f.name_en AS name_en, f.level AS level, f.subdistrict_id AS"
+      " subdistrict_id FROM doctors d JOIN facilities f ON f.id = d.facility_id WHERE d.account_id = ?1";
+  static const char *sql_dept =
+      "SELECT dp.id AS id, dp.name AS name, dp.name_en AS name_en FROM doctors d"
+      " JOIN departments dp ON dp.id = d.department_id WHERE d.account_id = ?1";
+  struct ref_doctor d;
+  json_t *place = NULL, *dept = NULL, *targets = NULL;
+  ly_error_clear(e);
+  *out = NULL;
+  if (!ref_is(who, "doctor") || ref_doctor_load(cx->db, who->id, &d) != 0)
+    return ly_error_set(e, LY_EFORBIDDEN, "referral.doctor_only", "This account is not a practising doctor.",
+                        "该账号不是执业医生。");
+  int rc = ref_json_rows(cx->db, sql_place, who->id, &place);
+  if (!rc) rc = ref_json_rows(cx->db, sql_dept, who->id, &dept);
+  if (!rc) rc = desk_targets(cx->db, d.rank, &targets);
+  if (!rc) {
+    json_t *dp = json_array_size(dept) ? json_incref(json_array_get(dept, 0)) : json_null();
+    *out = json_pack("{s:O, s:o, s:O}", "facility", json_array_get(place, 0), "department", dp, "targets",
+                     targets);
+    if (!*out) rc = LY_ENOMEM;
+  }
+  json_decref(place);
+  json_decref(dept);
+  json_decref(targets);
+  return ref_done(e, rc);
+}

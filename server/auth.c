@@ -360,6 +360,15 @@ static const char *const doctor_links[] = {
     "SELECT 1 FROM consultations WHERE doctor_id = ?1 AND patient_id = ?2 LIMIT 1",
     "SELECT 1 FROM consultation_participants cp JOIN consultations c ON c.id = cp.consultation_id"
     " WHERE cp.account_id = ?1 AND c.patient_id = ?2 LIMIT 1",
+    /* referral/: the family doctor; the referrer; the receiving GP or department */
+    "SELECT 1 FROM family_doctor_contracts WHERE doctor_id = ?1 AND patient_id = ?2 AND state = 'active'"
+    " LIMIT 1",
+    "SELECT 1 FROM referrals r LEFT JOIN doctors d ON d.account_id = ?1 WHERE r.patient_id = ?2 AND"
+    " (r.from_doctor_id = ?1 OR (r.state NOT IN ('rejected', 'cancelled') AND (r.to_doctor_id = ?1 OR"
+    " (r.direction = 'up' AND r.to_department_id = d.department_id)))) LIMIT 1",
+    "SELECT 1 FROM remote_consultations rc LEFT JOIN doctors d ON d.account_id = ?1 WHERE rc.patient_id = ?2"
+    " AND (rc.gp_id = ?1 OR (rc.state NOT IN ('rejected', 'cancelled') AND rc.department_id = d.department_id))"
+    " LIMIT 1",
     NULL,
 };
 
