@@ -70,6 +70,18 @@ json_t *ph_pharmacy_json(struct rx_ctx *cx, const char *pharmacy_id) {
   return o;
 }
 
+int pharmacy_card(struct rx_ctx *cx, const char *pharmacy_id, json_t **out) {
+  *out = ph_pharmacy_json(cx, pharmacy_id);
+  return *out ? 0 : LY_ENOTFOUND;
+}
+
+int pharmacy_patient_account(struct rx_ctx *cx, const char *prescription_id, char out[LY_ID_MAX]) {
+  struct prescription_parties p;
+  out[0] = '\0';
+  int rc = prescription_parties(cx, prescription_id, &p);
+  return rc ? rc : rx_patient_account(cx, p.patient_id, out);
+}
+
 double pharmacy_distance_m(double lat1, double lon1, double lat2, double lon2) {
   const double rad = M_PI / 180.0;
   double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;

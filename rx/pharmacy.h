@@ -73,6 +73,13 @@ int pharmacy_lookup_code(struct rx_ctx *cx, const struct pharmacy_actor *pa, con
 int pharmacy_work(struct rx_ctx *cx, const struct pharmacy_actor *pa, const char *state, int limit,
                   json_t **out, struct ly_error *e);
 
+/* A pharmacy's card {id, name, name_en, address, phone, opens, closes, lat,
+ * lon} (public information). LY_ENOTFOUND. */
+int pharmacy_card(struct rx_ctx *cx, const char *pharmacy_id, json_t **out);
+
+/* The account of a prescription's patient ("" when none), to tell them of a change. */
+int pharmacy_patient_account(struct rx_ctx *cx, const char *prescription_id, char out[LY_ID_MAX]);
+
 /* The pharmacy a staff account works at: 0 and out, or LY_ENOTFOUND. */
 int pharmacy_of_staff(struct rx_ctx *cx, const char *account_id, char out[LY_ID_MAX]);
 

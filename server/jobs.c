@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 
+#include "server/h_pharmacy.h"
 #include "server/h_rx.h"
 #include "server/server.h"
 #include "server/server_internal.h"
@@ -21,6 +22,8 @@ struct job_def {
 static const struct job_def jobs[] = {
     /* prescription expiry, missed follow-up alerts, weekly supervision sample */
     {"rx.tick", 60 * 1000, h_rx_tick},
+    /* pharmacy dispatches not claimed in time go back to the patient */
+    {"rx.dispatch_lapse", 1000, h_pharmacy_tick},
 };
 #define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
 

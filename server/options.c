@@ -51,6 +51,8 @@ const struct ly_opt server_opts[] = {
         "How long a participant whose WebSocket dropped may resume (rooms, queue place, missed events)."),
     INT(followup_window_days, "followup-window-days", "365", 1, 3650, "DAYS",
         "An online follow-up needs a verified offline diagnosis of the same condition this recent."),
+    INT(dispatch_deadline_s, "dispatch-deadline-s", "7200", 1, 7LL * 24 * 3600, "SECONDS",
+        "How long a pharmacy has to claim a prescription dispatched to it before it lapses back to the patient."),
 };
 const size_t server_nopts = sizeof(server_opts) / sizeof(server_opts[0]);
 

@@ -5,8 +5,8 @@
  * keep the table grouped by resource.
  */
 #include "server/h_claims.h"
+#include "server/h_pharmacy.h"
 #include "server/h_rx.h"
-#include "server/h_referral.h"
 #include "server/handlers.h"
 #include "server/http.h"
 
@@ -17,6 +17,7 @@
 #define R_DOC LY_ROLE_DOCTOR
 #define R_PH  LY_ROLE_PHARMACIST
 #define R_SUP LY_ROLE_SUPERVISOR
+#define R_STAFF LY_ROLE_PHARMACY_STAFF
 
 const struct ly_route ly_routes[] = {
     /* operations */
@@ -120,41 +121,30 @@ const struct ly_route ly_routes[] = {
     {LY_POST, "/api/v1/me/notices/read", h_me_notices_read, ANY, 0, "rx.me_notices_read"},
     {LY_POST, "/api/v1/rx/jobs/run", h_rx_jobs_run, LY_ROLE_ADMIN, 0, "rx.jobs_run"},
 
-    /* tiered referral (referral issue): referrals, contracts, slots, remote consultations, FHIR */
-    {LY_GET, "/api/v1/referrals/desk", h_referrals_desk, LY_ROLE_DOCTOR, 0, "referrals.desk"},
-    {LY_POST, "/api/v1/referrals", h_referrals_create, LY_ROLE_DOCTOR, 0, "referrals.create"},
-    {LY_GET, "/api/v1/referrals", h_referrals_list, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
-     "referrals.list"},
-    {LY_GET, "/api/v1/referrals/{id}", h_referrals_get, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
-     "referrals.get"},
-    {LY_POST, "/api/v1/referrals/{id}/{action}", h_referrals_act, LY_ROLE_PATIENT | LY_ROLE_DOCTOR, 0,
-     "referrals.act"},
-    {LY_GET, "/api/v1/stats/referrals", h_referrals_stats, LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR, 0,
-     "stats.referrals"},
-    {LY_GET, "/api/v1/me/family-doctor", h_family_doctor_get, LY_ROLE_PATIENT, 0, "family_doctor.get"},
-    {LY_PUT, "/api/v1/me/family-doctor", h_family_doctor_put, LY_ROLE_PATIENT, 0, "family_doctor.put"},
-    {LY_DELETE, "/api/v1/me/family-doctor", h_family_doctor_delete, LY_ROLE_PATIENT, 0,
-     "family_doctor.delete"},
-    {LY_GET, "/api/v1/family-doctors", h_family_doctors_list, ANY, 0, "family_doctors.list"},
-    {LY_GET, "/api/v1/contracts", h_contracts_list, LY_ROLE_DOCTOR, 0, "contracts.list"},
-    {LY_POST, "/api/v1/contracts/{patient_id}/end", h_contracts_end, LY_ROLE_DOCTOR, 0, "contracts.end"},
-    {LY_GET, "/api/v1/departments/{id}/slots", h_slots_list, LY_ROLE_DOCTOR | LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR,
-     0, "slots.list"},
-    {LY_POST, "/api/v1/departments/{id}/slots", h_slots_publish, LY_ROLE_DOCTOR | LY_ROLE_ADMIN, 0,
-     "slots.publish"},
-    {LY_PUT, "/api/v1/departments/{id}/slot-policy", h_slot_policy_put, LY_ROLE_DOCTOR | LY_ROLE_ADMIN, 0,
-     "slots.policy"},
-    {LY_POST, "/api/v1/remote-consultations", h_remote_create, LY_ROLE_DOCTOR, 0, "remote.create"},
-    {LY_GET, "/api/v1/remote-consultations", h_remote_list, LY_ROLE_DOCTOR | LY_ROLE_PATIENT, 0,
-     "remote.list"},
-    {LY_GET, "/api/v1/remote-consultations/{id}", h_remote_get,
-     LY_ROLE_DOCTOR | LY_ROLE_PATIENT | LY_ROLE_SUPERVISOR, 0, "remote.get"},
-    {LY_POST, "/api/v1/remote-consultations/{id}/{action}", h_remote_act, LY_ROLE_DOCTOR, 0,
-     "remote.act"},
-    {LY_GET, "/fhir/r4/ServiceRequest/{id}", h_fhir_service_request,
-     LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "fhir.service_request"},
-    {LY_GET, "/fhir/r4/Task/{id}", h_fhir_task, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
-     "fhir.task"},
+    /* pharmacy dispatch (rx/ pharmacy files, server/h_pharmacy*.c): the patient's choice, the console */
+    {LY_GET, "/api/v1/prescriptions/{id}/pharmacies", h_rx_pharmacies, R_PAT, 0, "rx.pharmacies"},
+    {LY_POST, "/api/v1/prescriptions/{id}/dispatch", h_rx_dispatch, R_PAT, 0, "rx.dispatch"},
+    {LY_GET, "/api/v1/prescriptions/{id}/dispatch", h_rx_dispatch_get, R_PAT | R_SUP, 0, "rx.dispatch_get"},
+    {LY_POST, "/api/v1/prescriptions/{id}/delivery/reset-code", h_rx_delivery_reset, R_PAT, 0, "rx.delivery_reset"},
+    {LY_GET, "/api/v1/prescriptions/{id}/receipt", h_rx_receipt, R_PAT | R_SUP, 0, "rx.receipt"},
+    {LY_GET, "/api/v1/pharmacy/me", h_pharmacy_me, R_STAFF, 0, "pharmacy.me"},
+    {LY_GET, "/api/v1/pharmacy/queue", h_pharmacy_queue, R_STAFF, 0, "pharmacy.queue"},
+    {LY_GET, "/api/v1/pharmacy/work", h_pharmacy_work, R_STAFF, 0, "pharmacy.work"},
+    {LY_POST, "/api/v1/pharmacy/lookup", h_pharmacy_lookup, R_STAFF, 0, "pharmacy.lookup"},
+    {LY_POST, "/api/v1/pharmacy/claims", h_pharmacy_claim_code, R_STAFF, 0, "pharmacy.claim_code"},
+    {LY_GET, "/api/v1/pharmacy/prescriptions/{id}", h_pharmacy_get, R_STAFF, 0, "pharmacy.get"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/claim", h_pharmacy_claim, R_STAFF, 0, "pharmacy.claim"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/release", h_pharmacy_release, R_STAFF, 0, "pharmacy.release"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/dispense", h_pharmacy_dispense, R_STAFF, 0, "pharmacy.dispense"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/complete", h_pharmacy_complete, R_STAFF, 0, "pharmacy.complete"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/delivery/out", h_pharmacy_delivery_out, R_STAFF, 0,
+     "pharmacy.delivery_out"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/delivery/deliver", h_pharmacy_delivery_deliver, R_STAFF, 0,
+     "pharmacy.delivery_deliver"},
+    {LY_POST, "/api/v1/pharmacy/prescriptions/{id}/delivery/fail", h_pharmacy_delivery_fail, R_STAFF, 0,
+     "pharmacy.delivery_fail"},
+    {LY_GET, "/api/v1/pharmacy/stock", h_pharmacy_stock_list, R_STAFF, 0, "pharmacy.stock_list"},
+    {LY_PUT, "/api/v1/pharmacy/stock/{drug}", h_pharmacy_stock_put, R_STAFF, 0, "pharmacy.stock_put"},
 
     {0, NULL, NULL, 0, 0, NULL},
 };

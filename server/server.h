@@ -37,6 +37,7 @@ struct ly_config {
   int64_t max_connections;      /* default 20000 */
   int64_t resume_window_ms;     /* signalling: a dropped socket may resume this long (30000) */
   int64_t followup_window_days; /* online follow-up needs an offline diagnosis this recent (365) */
+  int64_t dispatch_deadline_s;  /* a pharmacy must claim a dispatched prescription within this (7200) */
 };
 
 struct ly_server {

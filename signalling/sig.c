@@ -87,3 +87,7 @@ void sig_stats_get(const struct sig *s, struct sig_stats *out) {
   }
   *out = s->stats;
 }
+
+void sig_push_account(struct sig *s, const char *account_id, const char *type, json_t *data) {
+  if (s != NULL && account_id != NULL && account_id[0] != '\0') peer_event_account(s, account_id, type, data);
+}

@@ -12,6 +12,7 @@
 #ifndef LY_SIG_H
 #define LY_SIG_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct ly_db;
@@ -70,6 +71,12 @@ const char *sig_presence(struct sig *s, const char *doctor_account_id);
  * socket layer (REST booking or cancel): pushes consultation.state to its
  * participants and rebuilds the doctor's queue. from may be NULL. */
 void sig_consultation_changed(struct sig *s, const char *consultation_id, const char *from, const char *to);
+
+/* Push an event {"type", "data"} (no id) to every session of an account,
+ * for changes made outside the socket layer (a prescription dispatched to a
+ * pharmacy, a dispense the patient is waiting for). data is borrowed; an
+ * account with no session is fine (the event is simply not sent). */
+void sig_push_account(struct sig *s, const char *account_id, const char *type, json_t *data);
 
 /* Counters for /metrics and the bench. */
 struct sig_stats {
