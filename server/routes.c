@@ -7,6 +7,7 @@
 #include "server/h_claims.h"
 #include "server/h_pharmacy.h"
 #include "server/h_rx.h"
+#include "server/h_referral.h"
 #include "server/handlers.h"
 #include "server/http.h"
 
@@ -68,6 +69,7 @@ const struct ly_route ly_routes[] = {
      LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR, 0, "fhir.claim_response"},
 
     /* clinical records (records/, server/h_records*.c): object checks in the handlers */
+    {LY_GET, "/api/v1/conditions", h_conditions_search, ANY, 0, "records.conditions_search"},
     {LY_GET, "/api/v1/patients/{id}/diagnoses", h_diagnoses_list, R_PAT | R_DOC | R_SUP, 0, "records.diagnoses_list"},
     {LY_POST, "/api/v1/patients/{id}/diagnoses", h_diagnoses_add, R_DOC, 0, "records.diagnoses_add"},
     {LY_POST, "/api/v1/patients/{id}/diagnoses/upload", h_diagnoses_upload, R_PAT, 0, "records.diagnoses_upload"},
@@ -145,6 +147,42 @@ const struct ly_route ly_routes[] = {
      "pharmacy.delivery_fail"},
     {LY_GET, "/api/v1/pharmacy/stock", h_pharmacy_stock_list, R_STAFF, 0, "pharmacy.stock_list"},
     {LY_PUT, "/api/v1/pharmacy/stock/{drug}", h_pharmacy_stock_put, R_STAFF, 0, "pharmacy.stock_put"},
+
+    /* tiered referral (referral issue): referrals, contracts, slots, remote consultations, FHIR */
+    {LY_GET, "/api/v1/referrals/desk", h_referrals_desk, LY_ROLE_DOCTOR, 0, "referrals.desk"},
+    {LY_POST, "/api/v1/referrals", h_referrals_create, LY_ROLE_DOCTOR, 0, "referrals.create"},
+    {LY_GET, "/api/v1/referrals", h_referrals_list, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
+     "referrals.list"},
+    {LY_GET, "/api/v1/referrals/{id}", h_referrals_get, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
+     "referrals.get"},
+    {LY_POST, "/api/v1/referrals/{id}/{action}", h_referrals_act, LY_ROLE_PATIENT | LY_ROLE_DOCTOR, 0,
+     "referrals.act"},
+    {LY_GET, "/api/v1/stats/referrals", h_referrals_stats, LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR, 0,
+     "stats.referrals"},
+    {LY_GET, "/api/v1/me/family-doctor", h_family_doctor_get, LY_ROLE_PATIENT, 0, "family_doctor.get"},
+    {LY_PUT, "/api/v1/me/family-doctor", h_family_doctor_put, LY_ROLE_PATIENT, 0, "family_doctor.put"},
+    {LY_DELETE, "/api/v1/me/family-doctor", h_family_doctor_delete, LY_ROLE_PATIENT, 0,
+     "family_doctor.delete"},
+    {LY_GET, "/api/v1/family-doctors", h_family_doctors_list, ANY, 0, "family_doctors.list"},
+    {LY_GET, "/api/v1/contracts", h_contracts_list, LY_ROLE_DOCTOR, 0, "contracts.list"},
+    {LY_POST, "/api/v1/contracts/{patient_id}/end", h_contracts_end, LY_ROLE_DOCTOR, 0, "contracts.end"},
+    {LY_GET, "/api/v1/departments/{id}/slots", h_slots_list, LY_ROLE_DOCTOR | LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR,
+     0, "slots.list"},
+    {LY_POST, "/api/v1/departments/{id}/slots", h_slots_publish, LY_ROLE_DOCTOR | LY_ROLE_ADMIN, 0,
+     "slots.publish"},
+    {LY_PUT, "/api/v1/departments/{id}/slot-policy", h_slot_policy_put, LY_ROLE_DOCTOR | LY_ROLE_ADMIN, 0,
+     "slots.policy"},
+    {LY_POST, "/api/v1/remote-consultations", h_remote_create, LY_ROLE_DOCTOR, 0, "remote.create"},
+    {LY_GET, "/api/v1/remote-consultations", h_remote_list, LY_ROLE_DOCTOR | LY_ROLE_PATIENT, 0,
+     "remote.list"},
+    {LY_GET, "/api/v1/remote-consultations/{id}", h_remote_get,
+     LY_ROLE_DOCTOR | LY_ROLE_PATIENT | LY_ROLE_SUPERVISOR, 0, "remote.get"},
+    {LY_POST, "/api/v1/remote-consultations/{id}/{action}", h_remote_act, LY_ROLE_DOCTOR, 0,
+     "remote.act"},
+    {LY_GET, "/fhir/r4/ServiceRequest/{id}", h_fhir_service_request,
+     LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "fhir.service_request"},
+    {LY_GET, "/fhir/r4/Task/{id}", h_fhir_task, LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0,
+     "fhir.task"},
 
     {0, NULL, NULL, 0, 0, NULL},
 };
