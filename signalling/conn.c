@@ -195,24 +195,33 @@ static int more_out(const struct sig_conn *c) {
   return c->close_code == 0 && p != NULL && p->ring != NULL && c->send_seq < p->next_seq;
 }
 
-static int on_writeable(struct sig_conn *c) {
+/* Write one message; -1 when the socket failed. */
+static int write_one(struct sig_conn *c) {
   int is_reply;
-
-  if (c->close_code == SIG_CLOSE_TOO_SLOW) return -1;
   struct sig_msg *m = next_out(c, &is_reply);
-  if (m != NULL) {
-    int n = lws_write(c->wsi, m->buf + SIG_PRE, m->len, LWS_WRITE_TEXT);
-    uint32_t len = m->len;
-    if (is_reply)
-      free(m);
-    else
-      c->send_seq++;
-    if (c->rx_paused && c->rq_count <= SIG_REPLIES_LOW) {
-      lws_rx_flow_control(c->wsi, 1);
-      c->rx_paused = 0;
-    }
-    if (n < (int)len) return -1;
-    c->s->stats.messages_out++;
+  if (m == NULL) return 0;
+  int n = lws_write(c->wsi, m->buf + SIG_PRE, m->len, LWS_WRITE_TEXT);
+  uint32_t len = m->len;
+  if (is_reply)
+    free(m);
+  else
+    c->send_seq++;
+  if (n < (int)len) return -1;
+  c->s->stats.messages_out++;
+  return 1;
+}
+
+/* Up to SIG_WRITE_BATCH messages per callback, while the kernel takes them
+ * whole (lws_send_pipe_choked: nothing partial pending, socket writable). */
+static int on_writeable(struct sig_conn *c) {
+  if (c->close_code == SIG_CLOSE_TOO_SLOW) return -1;
+  for (int i = 0; i < SIG_WRITE_BATCH && more_out(c); i++) {
+    if (i > 0 && lws_send_pipe_choked(c->wsi)) break;
+    if (write_one(c) < 0) return -1;
+  }
+  if (c->rx_paused && c->rq_count <= SIG_REPLIES_LOW) {
+    lws_rx_flow_control(c->wsi, 1);
+    c->rx_paused = 0;
   }
   if (more_out(c)) {
     lws_callback_on_writable(c->wsi);

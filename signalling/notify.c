@@ -3,7 +3,8 @@
  * After every committed transition (from a socket, from REST, or from the
  * sweep): consultation.state goes to every session of the patient's and the
  * doctor's accounts and to anyone else in the room; the room takes the new
- * state; sessions stop counting as checked in once the consultation is no
+ * state (or closes, once the consultation is over); sessions stop counting
+ * as checked in once the consultation is no
  * longer waiting; and the doctor's queue is refreshed when the change moved
  * someone into or out of it (or the doctor started or ended a call, which
  * moves everyone's estimate).
@@ -49,6 +50,7 @@ void notify_state(struct sig *s, const char *cid, const char *from, const char *
     tell_others_in_room(s, r, &c, d);
     if (r->state != st) r->since_mono = ly_mono_ms(s->host.clock);
     r->state = st;
+    if (lifecycle_is_final(st)) room_close(s, r);
   }
   json_decref(d);
   if (st != LC_WAITING && c.patient_account[0]) clear_waiting(s, c.patient_account, cid);

@@ -5,7 +5,8 @@
  * keeps it) so the sweep can time out a call nobody came to (called →
  * no_show after SIG_CALLED_TIMEOUT_MS) or one that never ended (in_call →
  * ended after SIG_CALL_MAX_MS). When the last patient and doctor have left
- * an in_call room, the consultation ends ("all_left").
+ * an in_call room, the consultation ends ("all_left"); when the consultation
+ * is over (ended, cancelled, no_show) the room closes and everyone is out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,17 @@ void room_leave(struct sig *s, struct sig_room *r, struct sig_peer *p, const cha
     s->stats.rooms--;
   }
   if (all_left) end_all_left(s, cid);
+}
+
+void room_close(struct sig *s, struct sig_room *r) {
+  for (int i = 0; i < r->n; i++) {
+    struct sig_peer *p = r->members[i];
+    for (int j = 0; j < SIG_PEER_ROOMS; j++)
+      if (p->rooms[j] == r) p->rooms[j] = NULL;
+  }
+  strmap_del(&s->rooms, r->id);
+  free(r);
+  s->stats.rooms--;
 }
 
 void room_event(struct sig *s, struct sig_room *r, const char *type, json_t *data,

@@ -32,6 +32,7 @@
 #define SIG_REPLIES_HIGH      16 /* replies queued: stop reading this socket … */
 #define SIG_REPLIES_LOW       4  /* … until they are down to this */
 #define SIG_REPLIES_MAX       64 /* more than this (lws had them buffered): cut off */
+#define SIG_WRITE_BATCH       16 /* messages written per WRITEABLE callback at most */
 #define SIG_RING_CAP          64 /* events kept per participant for replay (power of 2) */
 #define SIG_PEER_ROOMS        4  /* rooms one participant may be in */
 #define SIG_ROOM_MEMBERS      8  /* participants (sockets' sessions) in one room */
@@ -232,6 +233,8 @@ int room_join(struct sig *s, const char *cid, const char *doctor_id, const char 
               enum lc_state st, struct sig_peer *p, struct sig_room **out);
 /* Leave; the room is freed when empty. why: "left" | "timeout" | "ended". */
 void room_leave(struct sig *s, struct sig_room *r, struct sig_peer *p, const char *why);
+/* The consultation is over: everyone is out (consultation.state told them), the room is freed. */
+void room_close(struct sig *s, struct sig_room *r);
 int room_has(const struct sig_room *r, const struct sig_peer *p);
 /* 1 when a session of account id is in the room. */
 int room_has_account(const struct sig_room *r, const char *account_id);

@@ -88,8 +88,9 @@ int ws_room_leave(struct sig *s, struct sig_conn *c, json_t *data, json_t **repl
   int rc = ws_cid(data, &cid, e);
   if (rc != 0 || (rc = load(s, c, cid, &row, e)) != 0) return rc;
   struct sig_room *r = room_get(s, cid);
-  if (r == NULL || !room_has(r, c->peer)) return not_joined(e);
-  room_leave(s, r, c->peer, "left");
+  if ((r == NULL || !room_has(r, c->peer)) && !lifecycle_is_final(row.state)) return not_joined(e);
+  if (r != NULL && room_has(r, c->peer))
+    room_leave(s, r, c->peer, "left"); /* over: the room is already shut */
   *reply = json_pack("{s:s}", "consultation_id", cid);
   return 0;
 }
@@ -101,11 +102,11 @@ int ws_room_chat(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply
   int rc = ws_cid(data, &cid, e);
   if (rc == 0) rc = ly_json_get_str(data, "text", SIG_CHAT_MAX, 1, &text, e);
   if (rc != 0 || (rc = load(s, c, cid, &row, e)) != 0) return rc;
+  if (!room_open(row.state))
+    return ly_error_set(e, LY_ESTATE, "chat.closed", "Chat is closed: the consultation is not in a call.",
+                        "当前不在问诊中，不能发送消息。");
   struct sig_room *r = room_get(s, cid);
   if (r == NULL || !room_has(r, c->peer)) return not_joined(e);
-  if (!room_open(row.state))
-    return ly_error_set(e, LY_ESTATE, "chat.closed", "Chat is closed: the consultation is over.",
-                        "问诊已结束，不能再发送消息。");
   if ((rc = chat_store(s, &c->peer->acct->a, cid, row.patient_id, text, &msg, e)) != 0) return rc;
   json_t *d = json_pack("{s:s, s:O}", "consultation_id", cid, "message", msg);
   room_event(s, r, "chat.message", d, c->peer);
