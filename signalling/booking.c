@@ -128,9 +128,10 @@ static int pick_in_department(struct ly_db *db, int64_t now, const struct bookin
 
 /* 1 when a patient born on birth ("YYYY-MM-DD") is younger than years at now. */
 static int younger_than(const char *birth, int64_t now, int years) {
-  char today[16], limit[16];
+  char today[16], limit[32];
   int y, m, d;
-  if (sscanf(birth, "%4d-%2d-%2d", &y, &m, &d) != 3) return 0;
+  if (sscanf(birth, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 1800 || m < 1 || m > 12 || d < 1 || d > 31)
+    return 0;
   ly_time_date(now, today, sizeof(today));
   snprintf(limit, sizeof(limit), "%04d-%02d-%02d", y + years, m, d);
   return strcmp(today, limit) < 0;

@@ -24,6 +24,8 @@ static const struct route routes[] = {
     {"auth", ws_session_auth, R_ANY},
     {"ping", ws_session_ping, R_ANY},
     {"session.bye", ws_session_bye, R_ANY},
+    {"session.get", ws_session_get, R_ANY},
+    {"session.resume", ws_session_resume, R_ANY},
     {"doctor.verify", ws_session_verify, R_DOCTOR},
     {"presence.set", ws_session_presence_set, R_DOCTOR},
     {"presence.get", ws_session_presence_get, R_ANY},

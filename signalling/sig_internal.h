@@ -51,7 +51,6 @@
 #define SIG_CLOSE_AUTH_FAILED   4403 /* auth refused (token unknown/expired) */
 #define SIG_CLOSE_TOO_SLOW      4408 /* the client does not read its messages */
 #define SIG_CLOSE_FULL          4503 /* too many sessions */
-#define SIG_CLOSE_SHUTDOWN      1001 /* going away */
 
 enum sig_presence_state { SIG_AWAY = 0, SIG_ONLINE = 1, SIG_BUSY = 2 };
 
@@ -283,6 +282,8 @@ int ws_session_presence_set(struct sig *s, struct sig_conn *c, json_t *data, jso
 int ws_session_presence_get(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply,
                             struct ly_error *e);
 int ws_session_bye(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_session_get(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_session_resume(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_call_check_in(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_call_leave(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_call_queue(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);

@@ -98,6 +98,45 @@ int ws_session_auth(struct sig *s, struct sig_conn *c, json_t *data, json_t **re
   return 0;
 }
 
+/* The current session as the auth reply describes it (for clients whose
+ * auth step does not hand the reply on, e.g. web/ws.js). */
+int ws_session_get(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e) {
+  char tok[SIG_TOKEN_LEN + 1];
+  peer_token(c->peer, tok);
+  *reply = session_json(s, c->peer, tok, 0, 0);
+  return 0;
+}
+
+/* Resume after a fresh auth: the socket leaves the new, empty session (which
+ * ends) for the earlier one named by its token; events after last_seq are
+ * replayed. The same rules as auth's resume, but a bad token is an error and
+ * the new session simply goes on. */
+int ws_session_resume(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e) {
+  const char *tok = NULL;
+  int64_t last_seq = 0;
+  struct sig_peer *p, *fresh = c->peer;
+  int missed = 0;
+  int rc = ly_json_get_str(data, "resume", 64, 1, &tok, e);
+  if (rc == 0) rc = ly_json_get_int(data, "last_seq", 0, UINT32_MAX - 1, 0, &last_seq, e);
+  if (rc != 0) return rc;
+  if (peer_find(s, tok, &p) != 0)
+    return ly_error_set(e, LY_ENOTFOUND, "auth.resume_expired",
+                        "That session is over; carry on with this one.",
+                        "原会话已结束，请继续使用当前会话。");
+  if (p->acct != fresh->acct)
+    return ly_error_set(e, LY_EFORBIDDEN, "auth.resume_invalid", "That session is not yours.",
+                        "该会话不属于您。");
+  if (p != fresh) {
+    fresh->conn = NULL; /* leave quietly: the socket stays connected for the account */
+    fresh->acct->live--;
+    c->peer = NULL;
+    peer_attach(s, p, c, (uint32_t)last_seq, &missed);
+    peer_end(s, fresh, "replaced");
+  }
+  *reply = session_json(s, p, tok, 1, missed);
+  return 0;
+}
+
 int ws_session_ping(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e) {
   *reply = json_pack("{s:I}", "now", (json_int_t)ly_now_ms(s->host.clock));
   return 0;

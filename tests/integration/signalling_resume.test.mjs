@@ -72,6 +72,29 @@ test('resume within the window: back in the room, missed events replayed in orde
   d.close();
 });
 
+test('session.resume: a client that authenticated afresh takes its earlier session back', async () => {
+  const { c, p, d } = await inCall('patient1', 'doctor3', 'I10');
+  const token = p.session.resume_token;
+  const last = p.lastSeq;
+  await p.terminate();
+  await d.call('chat.send', { consultation_id: c.id, text: 'are you there?' });
+  const p2 = await Client.open(srv, tok.patient1);
+  assert.deepEqual(p2.session.rooms, []);
+  const info = await p2.call('session.get');
+  assert.equal(info.resume_token, p2.session.resume_token);
+  assert.equal(await p2.fails('session.resume', { resume: 'B'.repeat(32) }), 'auth.resume_expired');
+  const r = await p2.call('session.resume', { resume: token, last_seq: last });
+  assert.equal(r.resumed, true);
+  assert.deepEqual(r.rooms, [c.id]);
+  await p2.waitEvent('chat.message', (x) => x.message.text === 'are you there?');
+  await d.waitEvent('room.connection', (x) => x.connected === true);
+  await p2.call('chat.send', { consultation_id: c.id, text: 'yes' });
+  const other = await Client.open(srv, tok.patient8);
+  assert.equal(await other.fails('session.resume', { resume: token }), 'auth.resume_invalid');
+  await d.call('call.end', { consultation_id: c.id });
+  for (const x of [p2, d, other]) x.close();
+});
+
 test('after the window the participant has left: room.left, and the resume token is dead', async () => {
   const { c, p, d } = await inCall('patient8', 'doctor2', 'I10');
   const token = p.session.resume_token;
