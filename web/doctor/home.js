@@ -8,7 +8,10 @@ export const screens = [
   { id: 'queue', icon: 'queue' },
   { id: 'records', icon: 'record' },
   { id: 'prescriptions', icon: 'pill' },
-  { id: 'referrals', icon: 'referral' },
+  { id: 'referrals', icon: 'referral', load: () => import('./referrals.js') },
+  { id: 'contracts', icon: 'user', load: () => import('./contracts.js') },
+  { id: 'department', icon: 'queue', load: () => import('./department.js') },
+  { id: 'remote', icon: 'video', load: () => import('./remote.js') },
 ];
 
 export function render(main, ctx) {

@@ -8,6 +8,8 @@ export const screens = [
   { id: 'followup', icon: 'video' },
   { id: 'prescriptions', icon: 'pill' },
   { id: 'bills', icon: 'receipt' },
+  { id: 'family-doctor', icon: 'user', load: () => import('./family-doctor.js') },
+  { id: 'referrals', icon: 'referral', load: () => import('./referrals.js') },
   { id: 'access-log', icon: 'eye', load: () => import('./access-log.js') },
 ];
 
