@@ -30,10 +30,11 @@ export function notifySessionExpired(err) { expiredHandler(err); }
 
 // api('GET', '/api/v1/me')
 // options: body (sent as JSON), auth (default true: send the token), expire
-// (default = auth: treat a 401 as an expired session), signal (AbortSignal).
-export async function api(method, path, { body, auth = true, expire = auth, signal } = {}) {
+// (default = auth: treat a 401 as an expired session), signal (AbortSignal),
+// headers (more request headers, e.g. Idempotency-Key).
+export async function api(method, path, { body, auth = true, expire = auth, signal, headers: extra } = {}) {
   // The server words its messages and picks names in the Accept-Language.
-  const headers = { Accept: 'application/json', 'Accept-Language': getLang() };
+  const headers = { Accept: 'application/json', 'Accept-Language': getLang(), ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const token = auth ? getToken() : null;
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -16,11 +16,12 @@ const en = loadDict('en');
 
 // username, role, URL segment, the role's screens
 const USERS = [
-  ['patient1', 'patient', 'patient', ['health', 'followup', 'prescriptions', 'bills', 'access-log']],
+  ['patient1', 'patient', 'patient', ['health', 'followup', 'prescriptions', 'pharmacy', 'bills', 'access-log']],
   ['doctor1', 'doctor', 'doctor', ['console', 'queue', 'records', 'prescriptions', 'referrals']],
   ['specialist1', 'doctor', 'doctor', ['console', 'queue', 'records', 'prescriptions', 'referrals']],
   ['pharmacist1', 'pharmacist', 'pharmacist', ['review']],
-  ['pharmacy1', 'pharmacy_staff', 'pharmacy', ['queue', 'scan', 'deliveries', 'stock']],
+  // (scan first: the queue is live over the WebSocket, and the shell itself opens none)
+  ['pharmacy1', 'pharmacy_staff', 'pharmacy', ['scan', 'queue', 'deliveries', 'stock']],
   ['admin', 'admin', 'admin', ['dashboard', 'policy', 'statements']],
   ['supervisor', 'supervisor', 'supervisor', ['dashboard', 'sampling', 'audit']],
 ];

@@ -7,6 +7,7 @@ export const screens = [
   { id: 'health', icon: 'heart' },
   { id: 'followup', icon: 'video' },
   { id: 'prescriptions', icon: 'pill' },
+  { id: 'pharmacy', icon: 'truck', load: () => import('./pharmacy-choice.js') },
   { id: 'bills', icon: 'receipt' },
   { id: 'family-doctor', icon: 'user', load: () => import('./family-doctor.js') },
   { id: 'referrals', icon: 'referral', load: () => import('./referrals.js') },

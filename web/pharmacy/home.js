@@ -1,13 +1,14 @@
-// Pharmacy staff home: prescriptions waiting for pickup, scanning a patient's code, deliveries, stock.
-// Screens without a `load` are not built yet and show the "coming soon" state.
+// Pharmacy staff home: prescriptions dispatched here (live), scanning a
+// patient's code, deliveries, stock. '#/pharmacy/queue?id=<rx>' opens one
+// prescription (rx.js).
 
 import { renderHome } from '../home.js';
 
 export const screens = [
-  { id: 'queue', icon: 'inbox' },
-  { id: 'scan', icon: 'scan' },
-  { id: 'deliveries', icon: 'truck' },
-  { id: 'stock', icon: 'box' },
+  { id: 'queue', icon: 'inbox', load: () => import('./queue.js') },
+  { id: 'scan', icon: 'scan', load: () => import('./scan.js') },
+  { id: 'deliveries', icon: 'truck', load: () => import('./deliveries.js') },
+  { id: 'stock', icon: 'box', load: () => import('./stock.js') },
 ];
 
 export function render(main, ctx) {
