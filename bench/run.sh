@@ -9,3 +9,6 @@ bench/startup.sh "$BIN" 5
 echo
 echo "== durable (audited, synchronous=FULL) writes per second through HTTP by client concurrency (bench/http_writes.mjs)"
 LIANYI_BIN="$BIN" node bench/http_writes.mjs "$BIN" 3
+echo
+echo "== pharmacy dispatch: 285 consoles on WebSocket polling every 5 s, 20 dispatches/s claimed and dispensed (bench/pharmacy_load.mjs)"
+LIANYI_BIN="$BIN" node bench/pharmacy_load.mjs --seconds 10 --rate 20 || echo "(pharmacy_load: targets not met)"
