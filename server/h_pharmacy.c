@@ -25,8 +25,8 @@
 
 static int hp_actor(struct ly_req *req, struct ly_resp *resp, struct pharmacy_actor *pa) {
   if (!req->acct->pharmacy_id[0]) {
-    ly_resp_fail_i18n(req, resp, LY_EFORBIDDEN, "pharmacy.no_pharmacy", "Your account does not belong to a pharmacy.",
-                      "您的账号未关联药店。");
+    ly_resp_fail_i18n(req, resp, LY_EFORBIDDEN, "pharmacy.no_pharmacy",
+                      "Your account does not belong to a pharmacy.", "您的账号未关联药店。");
     return 1;
   }
   pa->account_id = req->acct->id;
@@ -82,7 +82,8 @@ static int hp_code(struct ly_req *req, struct ly_resp *resp, char *buf, size_t b
     *n = len;
     return 0;
   }
-  if (hrx_str(req, resp, "id", LY_ID_MAX - 1, 1, &id) || hrx_str(req, resp, "access_code", 64, 1, &code)) return 1;
+  if (hrx_str(req, resp, "id", LY_ID_MAX - 1, 1, &id) || hrx_str(req, resp, "access_code", 64, 1, &code))
+    return 1;
   int w = snprintf(buf, bufsz, "%s%s:%s", QR_PREFIX, id, code);
   *n = w > 0 && (size_t)w < bufsz ? (size_t)w : 0;
   return 0;
@@ -165,8 +166,8 @@ int h_pharmacy_lookup(struct ly_req *req, struct ly_resp *resp) {
 /* ---- claims --------------------------------------------------------------------------- */
 
 /* After a claim: the other consoles of this pharmacy, a pharmacy whose queue lost it, the patient. */
-static int hp_claimed(struct ly_req *req, struct ly_resp *resp, const struct pharmacy_actor *pa, const char *id,
-                      struct pharmacy_claim_out *out) {
+static int hp_claimed(struct ly_req *req, struct ly_resp *resp, const struct pharmacy_actor *pa,
+                      const char *id, struct pharmacy_claim_out *out) {
   if (!out->repeat) {
     json_t *d = json_pack("{s:s, s:s}", "prescription_id", id, "state", "in_progress");
     hph_push_pharmacy(req->srv, pa->pharmacy_id, "pharmacy.changed", d);
@@ -243,10 +244,12 @@ int h_pharmacy_release(struct ly_req *req, struct ly_resp *resp) {
       hrx_str(req, resp, "reason", RX_NOTE_MAX, 0, &reason))
     return 0;
   hp_ctx(req, &cx);
-  if (pharmacy_release(&cx, &pa, req->params[0], secret, reason, &repeat, &e) != 0) return hp_fail(req, resp, &e);
+  if (pharmacy_release(&cx, &pa, req->params[0], secret, reason, &repeat, &e) != 0)
+    return hp_fail(req, resp, &e);
   if (!repeat) hp_changed(req, &pa, req->params[0], "ready", "released");
-  return ly_resp_json(resp, 200,
-                      json_pack("{s:s, s:s, s:b}", "prescription_id", req->params[0], "state", "ready", "repeat", repeat));
+  return ly_resp_json(
+      resp, 200,
+      json_pack("{s:s, s:s, s:b}", "prescription_id", req->params[0], "state", "ready", "repeat", repeat));
 }
 
 /* ---- dispensing and completing ----------------------------------------------------------- */
@@ -255,7 +258,8 @@ static int hp_items(struct ly_req *req, struct ly_resp *resp, struct dispense_it
   json_t *arr = NULL;
   struct ly_error e;
   ly_error_clear(&e);
-  if (ly_json_get_array(req->json, "items", DISPENSE_MAX_ITEMS, 1, &arr, &e) != 0) return ly_resp_error(req, resp, &e), 1;
+  if (ly_json_get_array(req->json, "items", DISPENSE_MAX_ITEMS, 1, &arr, &e) != 0)
+    return ly_resp_error(req, resp, &e), 1;
   *n = json_array_size(arr);
   for (size_t i = 0; i < *n; i++) {
     json_t *o = json_array_get(arr, i);
@@ -265,7 +269,8 @@ static int hp_items(struct ly_req *req, struct ly_resp *resp, struct dispense_it
         ly_json_get_int(o, "quantity", 1, DISPENSE_MAX_QUANTITY, 1, &q, &e) ||
         ly_json_get_str(o, "drug_id", LY_ID_MAX - 1, 0, &items[i].drug_id, &e) ||
         ly_json_get_str(o, "reason", DISPENSE_REASON_MAX, 0, &items[i].reason, &e)) {
-      if (!e.err) ly_error_set(&e, LY_EINVAL, "request.invalid_field", "Each item is an object.", "每一项须为对象。");
+      if (!e.err)
+        ly_error_set(&e, LY_EINVAL, "request.invalid_field", "Each item is an object.", "每一项须为对象。");
       snprintf(e.field, sizeof e.field, "items[%zu]", i);
       return ly_resp_error(req, resp, &e), 1;
     }
@@ -326,7 +331,8 @@ int h_pharmacy_delivery_deliver(struct ly_req *req, struct ly_resp *resp) {
   struct ly_error e;
   const char *secret = NULL, *code = NULL;
   json_t *out = NULL;
-  if (hp_actor(req, resp, &pa) || hp_secret(req, resp, &secret) || hrx_str(req, resp, "code", 16, 1, &code)) return 0;
+  if (hp_actor(req, resp, &pa) || hp_secret(req, resp, &secret) || hrx_str(req, resp, "code", 16, 1, &code))
+    return 0;
   hp_ctx(req, &cx);
   if (delivery_deliver(&cx, &pa, req->params[0], secret, code, &out, &e) != 0) return hp_fail(req, resp, &e);
   hp_changed(req, &pa, req->params[0], "completed", "delivered");
@@ -374,9 +380,11 @@ int h_pharmacy_stock_put(struct ly_req *req, struct ly_resp *resp) {
   json_t *out = NULL;
   ly_error_clear(&e);
   if (hp_actor(req, resp, &pa)) return 0;
-  if (!req->json || ly_json_get_int(req->json, "quantity", -10LL * STOCK_MAX, 10LL * STOCK_MAX, 1, &quantity, &e) ||
+  if (!req->json ||
+      ly_json_get_int(req->json, "quantity", -10LL * STOCK_MAX, 10LL * STOCK_MAX, 1, &quantity, &e) ||
       ly_json_get_int(req->json, "low_threshold", 0, STOCK_MAX, 0, &low, &e)) {
-    if (!e.err) ly_error_set(&e, LY_EINVAL, "request.invalid_body", "Send a JSON object.", "请以 JSON 对象提交。");
+    if (!e.err)
+      ly_error_set(&e, LY_EINVAL, "request.invalid_body", "Send a JSON object.", "请以 JSON 对象提交。");
     return ly_resp_error(req, resp, &e);
   }
   hp_ctx(req, &cx);

@@ -19,8 +19,8 @@
 #include "server/server.h"
 #include "signalling/sig.h"
 
-#define HPH_STAFF_MAX 64
-#define HPH_QUERY_MAX 32
+#define HPH_STAFF_MAX    64
+#define HPH_QUERY_MAX    32
 #define HPH_LAPSE_ROUNDS 16 /* batches per tick at most: the loop stays responsive */
 
 /* ---- events ------------------------------------------------------------------------ */
@@ -43,8 +43,8 @@ void hph_push_pharmacy(struct ly_server *srv, const char *pharmacy_id, const cha
 void hph_tell_patient(struct ly_server *srv, const char *patient_account, const char *prescription_id,
                       const char *state, const char *what) {
   if (!patient_account || !patient_account[0]) return;
-  json_t *d = json_pack("{s:s, s:s, s:s, s:I}", "prescription_id", prescription_id, "state", state, "what", what,
-                        "at", (json_int_t)ly_now_ms(srv->clock));
+  json_t *d = json_pack("{s:s, s:s, s:s, s:I}", "prescription_id", prescription_id, "state", state, "what",
+                        what, "at", (json_int_t)ly_now_ms(srv->clock));
   hph_push_account(srv, patient_account, "rx.dispatch_changed", d);
   json_decref(d);
 }
@@ -80,7 +80,8 @@ static int hph_query_num(struct ly_req *req, struct ly_resp *resp, const char *k
   char *end = NULL;
   *out = strtod(s, &end);
   if (end && *end == '\0' && isfinite(*out)) return 0;
-  ly_resp_fail_i18n(req, resp, LY_EINVAL, "request.invalid_field", "A number was expected.", "此处须为数字。");
+  ly_resp_fail_i18n(req, resp, LY_EINVAL, "request.invalid_field", "A number was expected.",
+                    "此处须为数字。");
   return 1;
 }
 
@@ -89,13 +90,16 @@ int h_rx_pharmacies(struct ly_req *req, struct ly_resp *resp) {
   const char *m = NULL;
   double lat = 0, lon = 0, limit = 0;
   int has_lat = 0, has_lon = 0, has_limit = 0;
-  if (hph_query(req, resp, "mode", mode, sizeof mode, &m) || hph_query_num(req, resp, "lat", &lat, &has_lat) ||
-      hph_query_num(req, resp, "lon", &lon, &has_lon) || hph_query_num(req, resp, "limit", &limit, &has_limit))
+  if (hph_query(req, resp, "mode", mode, sizeof mode, &m) ||
+      hph_query_num(req, resp, "lat", &lat, &has_lat) || hph_query_num(req, resp, "lon", &lon, &has_lon) ||
+      hph_query_num(req, resp, "limit", &limit, &has_limit))
     return 0;
   if (has_lat != has_lon || (has_limit && (limit < 1 || limit > PHARMACY_SEARCH_MAX)))
     return ly_resp_fail_i18n(req, resp, LY_EINVAL, "request.invalid_field",
-                             "Give lat and lon together, and limit 1-50.", "lat 与 lon 须同时提供，limit 为 1-50。");
-  struct pharmacy_search_in in = {req->params[0], m ? m : "pickup", has_lat, lat, lon, has_limit ? (int)limit : 0};
+                             "Give lat and lon together, and limit 1-50.",
+                             "lat 与 lon 须同时提供，limit 为 1-50。");
+  struct pharmacy_search_in in = {
+      req->params[0], m ? m : "pickup", has_lat, lat, lon, has_limit ? (int)limit : 0};
   struct rx_ctx cx;
   struct records_actor who = hrx_actor(req);
   struct ly_error e;
@@ -107,7 +111,8 @@ int h_rx_pharmacies(struct ly_req *req, struct ly_resp *resp) {
 
 int h_rx_dispatch(struct ly_req *req, struct ly_resp *resp) {
   const char *mode = NULL, *pharmacy = NULL, *address = NULL;
-  if (hrx_str(req, resp, "mode", 16, 1, &mode) || hrx_str(req, resp, "pharmacy_id", LY_ID_MAX - 1, 1, &pharmacy) ||
+  if (hrx_str(req, resp, "mode", 16, 1, &mode) ||
+      hrx_str(req, resp, "pharmacy_id", LY_ID_MAX - 1, 1, &pharmacy) ||
       hrx_str(req, resp, "address", DISPATCH_ADDRESS_MAX, 0, &address))
     return 0;
   struct dispatch_in in = {req->params[0], mode, pharmacy, address, req->srv->cfg.dispatch_deadline_s * 1000};
@@ -174,7 +179,8 @@ void h_pharmacy_tick(struct ly_server *srv) {
     }
     for (size_t i = 0; i < n; i++) {
       hph_withdrawn(srv, l[i].pharmacy_id, l[i].prescription_id, l[i].lapsed ? "lapsed" : "closed");
-      if (l[i].lapsed) hph_tell_patient(srv, l[i].patient_account, l[i].prescription_id, "ready", "dispatch_lapsed");
+      if (l[i].lapsed)
+        hph_tell_patient(srv, l[i].patient_account, l[i].prescription_id, "ready", "dispatch_lapsed");
     }
     total += n;
     if (n < DISPATCH_LAPSE_BATCH) break;
