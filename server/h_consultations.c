@@ -166,8 +166,10 @@ int h_consultations_rating_put(struct ly_req *req, struct ly_resp *resp) {
 
   ly_error_clear(&e);
   if (body_object(req, resp) != 0) return 0;
+  json_t *cm = json_object_get(req->json, "comment"); /* "" means no comment */
   if (ly_json_get_int(req->json, "score", 1, 5, 1, &score, &e) != 0 ||
-      ly_json_get_str(req->json, "comment", 2048, 0, &comment, &e) != 0)
+      (!(json_is_string(cm) && json_string_length(cm) == 0) &&
+       ly_json_get_str(req->json, "comment", 2048, 0, &comment, &e) != 0))
     return ly_resp_error(req, resp, &e);
   actor_of(req, &who);
   if (rating_put(req->srv->db, req->srv->clock, &who, req->params[0], (int)score, comment, &created, &r,

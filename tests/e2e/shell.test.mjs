@@ -94,6 +94,7 @@ describe('web shell', { skip }, () => {
           assert.match(await link.textContent(), new RegExp(zh[`nav.${segment}.${id}`]));
         }
         await screenshot(page, `${username}-home`);
+        assert.deepEqual(s.sockets, [], 'the shell opens no WebSocket (a screen may: the doctor console)');
 
         // A screen of the role, then back home.
         await nav.locator(`[data-screen="${screens[0]}"]`).click();
@@ -119,7 +120,6 @@ describe('web shell', { skip }, () => {
         assert.equal(await heading(page), en['login.title']);
         assert.equal(await page.evaluate(() => localStorage.getItem('lianyi.token')), null);
 
-        assert.deepEqual(s.sockets, [], 'the shell opens no WebSocket');
         assert.deepEqual(s.problems, []);
       } finally {
         await s.close();

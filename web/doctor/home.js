@@ -4,8 +4,8 @@
 import { renderHome } from '../home.js';
 
 export const screens = [
-  { id: 'console', icon: 'console' },
-  { id: 'queue', icon: 'queue' },
+  { id: 'console', icon: 'console', load: () => import('./console.js') },
+  { id: 'queue', icon: 'queue', load: () => import('./console.js') },
   { id: 'records', icon: 'record' },
   { id: 'prescriptions', icon: 'pill' },
   { id: 'referrals', icon: 'referral', load: () => import('./referrals.js') },

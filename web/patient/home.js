@@ -5,7 +5,7 @@ import { renderHome } from '../home.js';
 
 export const screens = [
   { id: 'health', icon: 'heart' },
-  { id: 'followup', icon: 'video' },
+  { id: 'followup', icon: 'video', load: () => import('./book.js') },
   { id: 'prescriptions', icon: 'pill' },
   { id: 'pharmacy', icon: 'truck', load: () => import('./pharmacy-choice.js') },
   { id: 'bills', icon: 'receipt' },
