@@ -87,7 +87,8 @@ describe('web shell', { skip }, () => {
 
         const nav = page.getByRole('navigation', { name: zh['home.services'] });
         const links = nav.getByRole('link');
-        assert.equal(await links.count(), screens.length);
+        // later features add screens; these must always be there
+        assert.ok(await links.count() >= screens.length, `${await links.count()} links`);
         for (const id of screens) {
           const link = nav.locator(`[data-screen="${id}"]`);
           assert.ok(await link.isVisible(), `${id} visible`);
