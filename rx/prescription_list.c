@@ -90,6 +90,45 @@ static int pl_pharmacist(struct rx_ctx *cx, const struct records_actor *who, cha
                       "只有药师有审方队列。");
 }
 
+/* What the reviewing pharmacist sees of the patient beside one prescription
+ * (one): who they are (name, sex, birth date) and their other signed
+ * prescriptions, newest first (at most 10: id, state, kind, icd10,
+ * signed_at, drugs). Audited as a list of the patient's prescriptions. */
+static int pl_history_tx(struct rx_ctx *cx, const struct records_actor *who, json_t *one) {
+  static const char *psql = "SELECT name, name_en, sex, birth_date FROM patients WHERE id = ?1";
+  static const char *hsql =
+      "SELECT p.id, p.state, p.kind, p.icd10, p.signed_at, (SELECT group_concat(d.generic_name, '、') FROM "
+      "prescription_items i JOIN drugs d ON d.id = i.drug_id WHERE i.prescription_id = p.id) FROM "
+      "prescriptions p WHERE p.patient_id = ?1 AND p.id <> ?2 AND p.signed_at IS NOT NULL ORDER BY "
+      "p.signed_at DESC, p.id LIMIT 10";
+  const char *patient = json_string_value(json_object_get(one, "patient_id"));
+  const char *id = json_string_value(json_object_get(one, "id"));
+  sqlite3_stmt *st = ly_db_stmt(cx->rec.db, psql);
+  json_t *hist = json_array();
+  if (!st || !hist) return json_decref(hist), st ? LY_ENOMEM : LY_EDB;
+  ly_db_bind_text(st, 1, patient);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    json_object_set_new(
+        one, "patient",
+        json_pack("{s:s, s:s, s:s, s:s}", "name", ly_db_col_text(st, 0), "name_en", ly_db_col_text(st, 1),
+                  "sex", ly_db_col_text(st, 2), "birth_date", ly_db_col_text(st, 3)));
+  sqlite3_reset(st);
+  if (!(st = ly_db_stmt(cx->rec.db, hsql))) return json_decref(hist), LY_EDB;
+  ly_db_bind_text(st, 1, patient);
+  ly_db_bind_text(st, 2, id);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    json_array_append_new(
+        hist,
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "id", ly_db_col_text(st, 0), "state",
+                  ly_db_col_text(st, 1), "kind", ly_db_col_text(st, 2), "icd10", ly_db_col_text(st, 3),
+                  "signed_at", (json_int_t)sqlite3_column_int64(st, 4), "drugs", ly_db_col_text(st, 5)));
+  sqlite3_reset(st);
+  json_object_set_new(one, "history", hist);
+  if (rc != SQLITE_DONE) return ly_db_rc(cx->rec.db, rc);
+  return records_audit(&cx->rec, who, "rx.list", patient, "prescriptions", NULL, "ok", "review_history");
+}
+
 int prescription_review_queue(struct rx_ctx *cx, const struct records_actor *who, json_t **out,
                               struct ly_error *e) {
   static const char *sql =
@@ -110,7 +149,10 @@ int prescription_review_queue(struct rx_ctx *cx, const struct records_actor *who
   json_t *arr = json_array();
   for (size_t i = 0; arr && i < n; i++) {
     json_t *one = NULL;
-    if (prescription_get(cx, who, ids[i], 0, &one, NULL) == 0) json_array_append_new(arr, one);
+    struct ly_error ignored;
+    if (prescription_get(cx, who, ids[i], 0, &one, &ignored) != 0) continue;
+    if (ly_db_begin(cx->rec.db) == 0) records_finish(cx->rec.db, pl_history_tx(cx, who, one));
+    json_array_append_new(arr, one);
   }
   if (!arr) return records_done(e, LY_ENOMEM);
   *out = arr;

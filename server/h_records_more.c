@@ -1,5 +1,5 @@
-/* server/h_records_more.c — REST handlers of lab/exam orders, vitals, care
- * plans and care alerts. The domain functions audit every access. */
+/* server/h_records_more.c — REST handlers of the ICD-10 condition search,
+ * lab/exam orders, vitals, care plans and care alerts. The domain functions audit every access. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "records/careplan.h"
+#include "records/condition.h"
 #include "records/document.h"
 #include "records/lab.h"
 #include "records/vitals.h"
@@ -30,6 +31,21 @@ static int hm_bad_number(struct ly_req *req, struct ly_resp *resp, const char *k
   snprintf(e.field, sizeof e.field, "%s", key);
   snprintf(e.message_zh, sizeof e.message_zh, "字段 %s 须为数字。", key);
   return ly_resp_error(req, resp, &e);
+}
+
+/* ---- ICD-10 conditions (the diagnosis picker) ----------------------------------- */
+
+int h_conditions_search(struct ly_req *req, struct ly_resp *resp) {
+  struct rx_ctx cx;
+  struct ly_error e;
+  char q[CONDITION_QUERY_MAX * 3 + 1] = "", limit[8] = "";
+  json_t *arr = NULL;
+  ly_req_query(req, "q", q, sizeof q);
+  ly_req_query(req, "limit", limit, sizeof limit);
+  hrx_ctx(req, &cx);
+  if (condition_search(&cx.rec, q, limit[0] ? atoi(limit) : 20, &arr, &e))
+    return hrx_error(req, resp, &e, NULL);
+  return ly_resp_json(resp, 200, json_pack("{s:o}", "conditions", arr));
 }
 
 /* ---- lab and exam orders -------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * periodic jobs of both.
  *
  * Records:
+ *   GET  /api/v1/conditions?q=&limit=                    any account: ICD-10 search (no patient data)
  *   GET  /api/v1/patients/{id}/diagnoses                 patient (own), doctor (linked), supervisor
  *   POST /api/v1/patients/{id}/diagnoses                 doctor (linked)       facility diagnosis
  *   POST /api/v1/patients/{id}/diagnoses/upload          patient (own)         document (base64) + claim
@@ -66,6 +67,7 @@ int hrx_b64(struct ly_req *req, struct ly_resp *resp, const char *key, size_t ma
             size_t *outlen);
 
 /* ---- h_records.c / h_records_more.c ---- */
+int h_conditions_search(struct ly_req *req, struct ly_resp *resp);
 int h_diagnoses_list(struct ly_req *req, struct ly_resp *resp);
 int h_diagnoses_add(struct ly_req *req, struct ly_resp *resp);
 int h_diagnoses_upload(struct ly_req *req, struct ly_resp *resp);

@@ -15,9 +15,14 @@
 #define USERNAME_MAX 64
 #define PASSWORD_MAX 256
 
+/* A patient's account also names its patient record (the id their own
+ * record's routes take: /api/v1/patients/{id}/...). */
 json_t *h_account_json(const struct ly_account *acct) {
-  return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", acct->id, "username", acct->username, "role",
-                   acct->role_name, "name", acct->name, "name_en", acct->name_en);
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", acct->id, "username", acct->username, "role",
+                        acct->role_name, "name", acct->name, "name_en", acct->name_en);
+  if (o && acct->role == LY_ROLE_PATIENT && acct->patient_id[0])
+    json_object_set_new(o, "patient_id", json_string(acct->patient_id));
+  return o;
 }
 
 int h_sessions_create(struct ly_req *req, struct ly_resp *resp) {

@@ -69,6 +69,7 @@ const struct ly_route ly_routes[] = {
      LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR, 0, "fhir.claim_response"},
 
     /* clinical records (records/, server/h_records*.c): object checks in the handlers */
+    {LY_GET, "/api/v1/conditions", h_conditions_search, ANY, 0, "records.conditions_search"},
     {LY_GET, "/api/v1/patients/{id}/diagnoses", h_diagnoses_list, R_PAT | R_DOC | R_SUP, 0, "records.diagnoses_list"},
     {LY_POST, "/api/v1/patients/{id}/diagnoses", h_diagnoses_add, R_DOC, 0, "records.diagnoses_add"},
     {LY_POST, "/api/v1/patients/{id}/diagnoses/upload", h_diagnoses_upload, R_PAT, 0, "records.diagnoses_upload"},
