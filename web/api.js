@@ -1,6 +1,6 @@
 // REST client for /api/v1. JSON in and out, Bearer token from the session.
 //
-// Every failure throws an ApiError {status, code, message}:
+// Every failure throws an ApiError {status, code, message, field, violations}:
 //   - the server's {"error":{"code","message"}} when it sent one;
 //   - code 'network' (status 0) when the request never got an answer;
 //   - code 'http.<status>' for a non-JSON error response.
@@ -60,6 +60,8 @@ export async function api(method, path, { body, auth = true, expire = auth, sign
   const body_err = data && data.error ? data.error : {};
   const err = new ApiError(res.status, body_err.code || `http.${res.status}`,
     body_err.message || res.statusText);
+  err.field = body_err.field || null;
+  err.violations = Array.isArray(body_err.violations) ? body_err.violations : null; // rule refusals (422)
   if (res.status === 401 && expire) {
     err.handled = true;
     expiredHandler(err);

@@ -4,9 +4,10 @@
 import { renderHome } from '../home.js';
 
 export const screens = [
-  { id: 'health', icon: 'heart' },
+  { id: 'health', icon: 'heart', load: () => import('./health.js') },
   { id: 'followup', icon: 'video', load: () => import('./book.js') },
-  { id: 'prescriptions', icon: 'pill' },
+  { id: 'prescriptions', icon: 'pill', load: () => import('./prescriptions.js') },
+  { id: 'vitals', icon: 'chart', load: () => import('./vitals.js') },
   { id: 'pharmacy', icon: 'truck', load: () => import('./pharmacy-choice.js') },
   { id: 'bills', icon: 'receipt' },
   { id: 'family-doctor', icon: 'user', load: () => import('./family-doctor.js') },

@@ -4,7 +4,7 @@
 import { renderHome } from '../home.js';
 
 export const screens = [
-  { id: 'review', icon: 'review' },
+  { id: 'review', icon: 'review', load: () => import('./review.js') },
 ];
 
 export function render(main, ctx) {

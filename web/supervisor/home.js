@@ -5,7 +5,7 @@ import { renderHome } from '../home.js';
 
 export const screens = [
   { id: 'dashboard', icon: 'chart' },
-  { id: 'sampling', icon: 'sample' },
+  { id: 'sampling', icon: 'sample', load: () => import('./sampling.js') },
   { id: 'audit', icon: 'audit' },
 ];
 
