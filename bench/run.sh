@@ -12,3 +12,9 @@ LIANYI_BIN="$BIN" node bench/http_writes.mjs "$BIN" 3
 echo
 echo "== pharmacy dispatch: 285 consoles on WebSocket polling every 5 s, 20 dispatches/s claimed and dispensed (bench/pharmacy_load.mjs)"
 LIANYI_BIN="$BIN" node bench/pharmacy_load.mjs --seconds 10 --rate 20 || echo "(pharmacy_load: targets not met)"
+echo
+echo "== e-prescription flows (create -> sign -> approve) per second, synchronous=FULL: domain per call and grouped (bench/rx_flow.c), HTTP (bench/rx_flow_http.mjs)"
+"$(dirname "$BIN")/bench_rx_flow" -n 2000 -b 32 -d "$(dirname "$BIN")"
+for c in 1 8; do
+  LIANYI_BIN="$BIN" node bench/rx_flow_http.mjs 1000 $c
+done
