@@ -252,6 +252,8 @@ for (const r of ROUTES) {
   const share = (le) => `${((100 * b[le]) / n).toFixed(2)}%`;
   console.log(`  ${r.padEnd(18)} n=${n}  ≤5 ms ${share('0.005')}  ≤10 ms ${share('0.01')}  ≤25 ms ${share('0.025')}  ≤50 ms ${share('0.05')}  ≤100 ms ${share('0.1')}`);
 }
+const slow = srv.logText().split('\n').filter((l) => l.includes('"job.slow"'));
+if (slow.length) console.log(`slow periodic jobs during the run (they hold the service loop):\n  ${slow.join('\n  ')}`);
 if (args.json) console.log(JSON.stringify({ push: { n: pushLat.length, p50: pct(pushLat, 50), p99: pct(pushLat, 99) }, api: { n: all.length, p50: pct(all, 50), p99: pct(all, 99) }, completed, total: TOTAL }));
 for (const c of consoles) c.ws.close();
 await srv.stop();
