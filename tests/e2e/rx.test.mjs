@@ -215,5 +215,49 @@ describe('e-prescription in the browser', { skip }, () => {
     await screenshot(patient, 'rx-patient-qr');
     await patient.setViewportSize(DESKTOP);
     await screenshot(patient, 'rx-patient-qr-desktop');
+    await patient.setViewportSize(PHONE);
+
+    // The chronic prescription can be renewed: ask, and the doctor renews it.
+    await patient.getByLabel(zh['renewal.note'], { exact: true }).fill('药快吃完了');
+    await patient.locator('[data-action="renew"]').click();
+    await patient.locator('[data-testid="renewal-state"][data-renewal="requested"]').waitFor();
+    await go(doctor, '#/doctor/renewals');
+    const req = doctor.locator('[data-renewal]').first();
+    await req.locator('[data-action="approve"]').click();
+    await doctor.locator('.notice[role="status"]').waitFor();
+    assert.equal(await doctor.locator('[data-renewal]').count(), 0, 'no open request left');
+  });
+
+  test('patient records a blood pressure and sees it charted; health record, English', async () => {
+    const patient = pages[pages.length - 1].page;
+    await go(patient, '#/patient/vitals');
+    const form = patient.getByTestId('vitals-form');
+    await form.locator('input[name="value1"]').fill('148');
+    await form.locator('input[name="value2"]').fill('92');
+    await patient.locator('[data-action="save-vital"]').click();
+    await patient.getByTestId('vitals-message').waitFor();
+    await patient.locator('[data-chart="bp"] svg polyline[data-series="value2"]').waitFor({ state: 'attached' });
+    assert.equal(await patient.locator('[data-chart="bp"] svg circle').count(), 2, 'one reading: systolic and diastolic');
+    await screenshot(patient, 'rx-patient-vitals');
+    await go(patient, '#/patient/health');
+    await patient.locator('[data-testid="diagnoses"] [data-icd10="I10"]').waitFor();
+    await patient.locator('[data-testid="notes"] [data-note]').first().waitFor();
+    await screenshot(patient, 'rx-patient-health');
+    await patient.locator('[data-action="lang"]').click();
+    await patient.waitForFunction(() => document.documentElement.lang === 'en');
+    await patient.locator('[data-testid="diagnoses"]').waitFor();
+    await screenshot(patient, 'rx-patient-health-en');
+  });
+
+  test('doctor: alerts, findings, patient record; supervisor: sampling review', async () => {
+    for (const hash of ['#/doctor/alerts', '#/doctor/findings', `#/doctor/records?patient=${cons.patient.id}`]) {
+      await go(doctor, hash);
+      await doctor.locator('main .card').first().waitFor();
+    }
+    await doctor.getByTestId('lab-orders').waitFor();
+    const sup = await open('supervisor', DESKTOP);
+    await go(sup, '#/supervisor/sampling');
+    await sup.locator('main .card').first().waitFor();
+    await screenshot(sup, 'rx-supervisor-sampling');
   });
 });

@@ -6,7 +6,7 @@
 import { t } from '../i18n.js';
 import { api, errorText } from '../api.js';
 import { h, pageHeader, loadingState, errorState } from '../ui.js';
-import { statePill, itemsList, fact, formatDateTime, actionButton, formError, fill } from '../rx-view.js';
+import { statePill, itemsList, fact, formatDateTime, actionButton, formError, fill, labeled } from '../rx-view.js';
 import { qrSvg } from '../qr.js';
 
 const SHOW_CODE = new Set(['ready', 'in_progress']);
@@ -32,7 +32,7 @@ function renewalLine(r) {
 
 function renewBox(rx, renewal, reload) {
   if (renewal && renewal.state === 'requested') return renewalLine(renewal);
-  const note = h('input', { type: 'text', name: 'renew_note', 'aria-label': t('renewal.note') });
+  const note = h('input', { type: 'text', name: 'renew_note' });
   const err = formError();
   const go = async () => {
     await api('POST', `/api/v1/prescriptions/${rx.id}/renewals`, { body: { note: note.value.trim() } });
@@ -40,7 +40,7 @@ function renewBox(rx, renewal, reload) {
   };
   return h('section', { class: 'card card-pad' }, h('h2', { class: 'section-title', text: t('renewal.title') }),
     renewalLine(renewal), h('p', { class: 'field-hint', text: t('renewal.hint') }),
-    h('div', { class: 'field' }, h('label', { text: t('renewal.note') }), note), err,
+    labeled(t('renewal.note'), note), err,
     actionButton(t('renewal.request'), go, {
       action: 'renew', onError: (e) => { err.hidden = false; err.textContent = errorText(e); },
     }));

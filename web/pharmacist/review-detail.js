@@ -10,7 +10,7 @@ import { api, errorText } from '../api.js';
 import { h, pageHeader, loadingState, errorState } from '../ui.js';
 import {
   localName, statePill, kindText, itemsList, fact, formatDateTime, formatDate, violationsBox, actionButton,
-  formError, idempotencyKey, ageOf, fill,
+  formError, idempotencyKey, ageOf, fill, labeled,
 } from '../rx-view.js';
 
 function historyList(hist) {
@@ -23,7 +23,7 @@ function historyList(hist) {
 }
 
 function decide(rx, done) {
-  const reason = h('textarea', { name: 'reject_reason', rows: '2', 'aria-label': t('review.reject_reason') });
+  const reason = h('textarea', { name: 'reject_reason', rows: '2' });
   const err = formError();
   const show = (e) => { err.hidden = false; err.textContent = errorText(e); if (e.violations) err.append(violationsBox(e.violations)); };
   const key = idempotencyKey();
@@ -37,8 +37,7 @@ function decide(rx, done) {
     done(t('review.rejected'));
   };
   return h('section', { class: 'card card-pad' }, h('h2', { class: 'section-title', text: t('review.decision') }),
-    h('div', { class: 'field' }, h('label', { text: t('review.reject_reason') }), reason,
-      h('p', { class: 'field-hint', text: t('review.reject_hint') })), err,
+    labeled(t('review.reject_reason'), reason, t('review.reject_hint')), err,
     h('div', { class: 'form-actions' },
       actionButton(t('review.reject'), reject, { cls: 'btn btn-secondary', action: 'reject', onError: show }),
       actionButton(t('review.approve'), approve, { action: 'approve', onError: show })));

@@ -8,7 +8,7 @@ import { t, tOr } from '../i18n.js';
 import { api, errorText } from '../api.js';
 import { h, pageHeader, loadingState, emptyState, errorState } from '../ui.js';
 import { backLink } from '../home.js';
-import { formatDateTime, itemsList, fact, kindText, statePill, actionButton, formError, violationsBox, fill } from '../rx-view.js';
+import { formatDateTime, itemsList, fact, kindText, statePill, actionButton, formError, violationsBox, fill, labeled } from '../rx-view.js';
 
 async function objectView(s) {
   if (s.object_type === 'prescription') {
@@ -26,7 +26,7 @@ async function objectView(s) {
 }
 
 function findingForm(s, reload) {
-  const text = h('textarea', { name: 'finding_text', rows: '2', 'aria-label': t('sample.finding_text') });
+  const text = h('textarea', { name: 'finding_text', rows: '2' });
   const err = formError();
   const record = (finding) => async () => {
     const body = { finding };
@@ -35,7 +35,7 @@ function findingForm(s, reload) {
     reload(t('sample.recorded'));
   };
   const show = (e) => { err.hidden = false; err.textContent = errorText(e); };
-  return h('div', { class: 'form' }, h('label', { text: t('sample.finding_text') }), text, err,
+  return h('div', { class: 'form' }, labeled(t('sample.finding_text'), text), err,
     h('div', { class: 'form-actions' },
       actionButton(t('sample.concerns'), record('concerns'), { cls: 'btn btn-secondary', action: 'concerns', onError: show }),
       actionButton(t('sample.appropriate'), record('appropriate'), { action: 'appropriate', onError: show })));
