@@ -13,6 +13,9 @@ echo
 echo "== pharmacy dispatch: 285 consoles on WebSocket polling every 5 s, 20 dispatches/s claimed and dispensed (bench/pharmacy_load.mjs)"
 LIANYI_BIN="$BIN" node bench/pharmacy_load.mjs --seconds 10 --rate 20 || echo "(pharmacy_load: targets not met)"
 echo
+echo "== signalling: 1,000 idle WebSocket sessions (RSS each), 2,000 requests/s with consultations running (bench/signalling_load.mjs; bench/signalling_load.sh does N = 1,000 and 10,000)"
+LIANYI_BIN="$BIN" node bench/signalling_load.mjs --n 1000 --rate 2000 --seconds 10 --hold 3
+echo
 echo "== e-prescription flows (create -> sign -> approve) per second, synchronous=FULL: domain per call and grouped (bench/rx_flow.c), HTTP (bench/rx_flow_http.mjs)"
 "$(dirname "$BIN")/bench_rx_flow" -n 2000 -b 32 -d "$(dirname "$BIN")"
 for c in 1 8; do
