@@ -431,7 +431,7 @@ int consult_list(struct ly_db *db, const struct ly_clock *clock, const struct co
   return 0;
 }
 
-int consult_normalise(struct ly_db *db, const struct ly_clock *clock, int *changed) {
+int consult_normalise(struct ly_db *db, const struct ly_clock *clock, const char *reason, int *changed) {
   static const struct consult_actor sys = {.id = "system", .role = "system"};
   char id[LY_ID_MAX], state[16];
   struct ly_error e;
@@ -450,7 +450,7 @@ int consult_normalise(struct ly_db *db, const struct ly_clock *clock, int *chang
     if (rc != SQLITE_ROW) return ly_db_rc(db, rc);
     enum lc_event ev = strcmp(state, "in_call") == 0 ? LC_END : LC_RESET;
     ly_error_clear(&e);
-    rc = consult_transition(db, clock, &sys, id, ev, "server_restart", NULL, &e);
+    rc = consult_transition(db, clock, &sys, id, ev, reason, NULL, &e);
     if (rc != 0) return rc;
     (*changed)++;
   }

@@ -95,9 +95,10 @@ struct consult_filter {
 int consult_list(struct ly_db *db, const struct ly_clock *clock, const struct consult_actor *who,
                  const struct consult_filter *f, json_t **out, struct ly_error *e);
 
-/* System transitions after a restart: waiting/called → booked (reset),
- * in_call → ended (reason "server_restart"). *changed counts them. */
-int consult_normalise(struct ly_db *db, const struct ly_clock *clock, int *changed);
+/* System transitions when no socket can be in a consultation any more (the
+ * server stops or starts): waiting/called → booked (reset), in_call → ended,
+ * each with reason (e.g. "server_restart"). *changed counts them. */
+int consult_normalise(struct ly_db *db, const struct ly_clock *clock, const char *reason, int *changed);
 
 /* Audit a refusal of action on consultation id (may be NULL) in its own
  * transaction. Never fails the caller (errors are ignored). */

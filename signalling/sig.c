@@ -48,7 +48,7 @@ int sig_create(const struct sig_host *host, struct sig **out) {
   s->protocol[0].user = s;
   int rc = strmap_init(&s->accounts, 256);
   if (rc == 0) rc = strmap_init(&s->rooms, 64);
-  if (rc == 0) rc = consult_normalise(s->host.db, s->host.clock, &changed);
+  if (rc == 0) rc = consult_normalise(s->host.db, s->host.clock, "server_restart", &changed);
   if (rc != 0) {
     sig_destroy(s);
     return rc;
@@ -71,7 +71,12 @@ static void free_acct(void *value, void *ud) {
 }
 
 void sig_destroy(struct sig *s) {
+  int ended = 0;
   if (s == NULL) return;
+  /* Nobody can be connected any more: calls end cleanly, queues empty. */
+  if (s->host.db != NULL && consult_normalise(s->host.db, s->host.clock, "server_shutdown", &ended) == 0 &&
+      ended > 0)
+    LY_INFO(s->host.log, "sig.shutdown", "%d live consultation(s) ended or returned to booked", ended);
   peer_free_all(s);
   if (s->rooms.b != NULL) strmap_each(&s->rooms, free_room, NULL);
   if (s->accounts.b != NULL) strmap_each(&s->accounts, free_acct, NULL);

@@ -53,7 +53,9 @@ struct sig_host {
  * previous run (waiting/called → booked, in_call → ended), audited as the
  * system. 0 or LY_ENOMEM / a database error. */
 int sig_create(const struct sig_host *host, struct sig **out);
-/* Free everything; NULL is fine. Call after the lws context is destroyed. */
+/* End what no socket can carry on (in_call → ended, waiting/called →
+ * booked; reason "server_shutdown", audited) and free everything; NULL is
+ * fine. Call after the lws context is destroyed, before the database closes. */
 void sig_destroy(struct sig *s);
 
 /* The lws protocol serving /ws (name "lianyi-signalling"). Add it to the

@@ -315,3 +315,23 @@ test('every illegal transition is refused with consult.illegal_transition', asyn
   p.close();
   d.close();
 });
+
+test('a graceful stop ends live calls cleanly and returns the waiting to booked, on the record', async () => {
+  const live = await book(srv, tok.patient8, { doctor_id: id.doctor1, icd10: 'I10' });
+  const queued = await book(srv, tok.patient14, { doctor_id: id.doctor1, icd10: 'E11.9' });
+  const p = await Client.open(srv, tok.patient8);
+  const q = await Client.open(srv, tok.patient14);
+  const d = await doctorConsole('doctor1');
+  await p.call('queue.check_in', { consultation_id: live.id });
+  await q.call('queue.check_in', { consultation_id: queued.id });
+  await d.call('call.patient', { consultation_id: live.id });
+  await p.call('room.join', { consultation_id: live.id });
+  await srv.stop();
+  await srv.start();
+  const a = await srv.api('GET', `/api/v1/consultations/${live.id}`, { token: tok.patient8 });
+  assert.equal(a.body.consultation.state, 'ended');
+  assert.equal(a.body.consultation.end_reason, 'server_shutdown');
+  const b = await srv.api('GET', `/api/v1/consultations/${queued.id}`, { token: tok.patient14 });
+  assert.equal(b.body.consultation.state, 'booked');
+  assert.equal(b.body.consultation.events.at(-1).reason, 'server_shutdown');
+});

@@ -170,7 +170,7 @@ static void normalise_after_restart(void **state) {
   consult_transition(f->db, &f->clock.clock, &PAT_A, b.id, LC_CHECK_IN, NULL, NULL, &e);
   consult_transition(f->db, &f->clock.clock, &DOC_B, b.id, LC_CALL, NULL, NULL, &e);
   consult_transition(f->db, &f->clock.clock, &SYS, b.id, LC_START, NULL, NULL, &e);
-  assert_int_equal(consult_normalise(f->db, &f->clock.clock, &n), 0);
+  assert_int_equal(consult_normalise(f->db, &f->clock.clock, "server_restart", &n), 0);
   assert_int_equal(n, 2);
   assert_int_equal(consult_load(f->db, a.id, &a), 0);
   assert_int_equal(a.state, LC_BOOKED);
