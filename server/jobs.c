@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 
+#include "server/billing.h"
 #include "server/h_pharmacy.h"
 #include "server/h_rx.h"
 #include "server/server.h"
@@ -17,13 +18,16 @@ struct job_def {
   const char *name;
   int64_t interval_ms;
   void (*run)(struct ly_server *srv);
+  int64_t (*interval)(const struct ly_server *srv); /* a setting, instead of interval_ms */
 };
 
 static const struct job_def jobs[] = {
     /* prescription expiry, missed follow-up alerts, weekly supervision sample */
-    {"rx.tick", 60 * 1000, h_rx_tick},
+    {"rx.tick", 60 * 1000, h_rx_tick, NULL},
     /* pharmacy dispatches not claimed in time go back to the patient */
-    {"rx.dispatch_lapse", 1000, h_pharmacy_tick},
+    {"rx.dispatch_lapse", 1000, h_pharmacy_tick, NULL},
+    /* ended consultations and completed dispenses billed, returned ones reversed */
+    {"insurance.billing", 0, billing_tick, billing_interval_ms},
 };
 #define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
 
@@ -37,6 +41,10 @@ struct ly_jobs {
   struct job_timer timers[NJOBS];
 };
 
+static int64_t job_interval(const struct job_timer *t) {
+  return t->def->interval ? t->def->interval(t->srv) : t->def->interval_ms;
+}
+
 static void job_fire(lws_sorted_usec_list_t *sul) {
   struct job_timer *t = lws_container_of(sul, struct job_timer, sul);
   if (t->srv->stopping) return;
@@ -44,7 +52,7 @@ static void job_fire(lws_sorted_usec_list_t *sul) {
   t->def->run(t->srv);
   int64_t took = ly_mono_ms(t->srv->clock) - t0;
   if (took > 200) LY_WARN(&t->srv->log, "job.slow", "job %s took %lld ms", t->def->name, (long long)took);
-  lws_sul_schedule(t->srv->lws, 0, &t->sul, job_fire, t->def->interval_ms * LWS_US_PER_MS);
+  lws_sul_schedule(t->srv->lws, 0, &t->sul, job_fire, job_interval(t) * LWS_US_PER_MS);
 }
 
 int jobs_start(struct ly_server *srv) {
@@ -53,7 +61,7 @@ int jobs_start(struct ly_server *srv) {
   for (size_t i = 0; i < NJOBS; i++) {
     j->timers[i].srv = srv;
     j->timers[i].def = &jobs[i];
-    lws_sul_schedule(srv->lws, 0, &j->timers[i].sul, job_fire, jobs[i].interval_ms * LWS_US_PER_MS);
+    lws_sul_schedule(srv->lws, 0, &j->timers[i].sul, job_fire, job_interval(&j->timers[i]) * LWS_US_PER_MS);
   }
   srv->jobs = j;
   return 0;

@@ -53,6 +53,9 @@ const struct ly_opt server_opts[] = {
         "An online follow-up needs a verified offline diagnosis of the same condition this recent."),
     INT(dispatch_deadline_s, "dispatch-deadline-s", "7200", 1, 7LL * 24 * 3600, "SECONDS",
         "How long a pharmacy has to claim a prescription dispatched to it before it lapses back to the patient."),
+    INT(billing_interval_ms, "billing-interval-ms", "10000", 50, 3600000, "MS",
+        "How often the billing job bills ended consultations and completed dispenses to insurance, and "
+        "reverses the claims of returned dispenses."),
 };
 const size_t server_nopts = sizeof(server_opts) / sizeof(server_opts[0]);
 

@@ -38,6 +38,7 @@ struct ly_config {
   int64_t resume_window_ms;     /* signalling: a dropped socket may resume this long (30000) */
   int64_t followup_window_days; /* online follow-up needs an offline diagnosis this recent (365) */
   int64_t dispatch_deadline_s;  /* a pharmacy must claim a dispatched prescription within this (7200) */
+  int64_t billing_interval_ms;  /* the billing job runs this often (10000; server/billing.h) */
 };
 
 struct ly_server {
