@@ -5,8 +5,8 @@ import { renderHome } from '../home.js';
 
 export const screens = [
   { id: 'dashboard', icon: 'chart' },
-  { id: 'policy', icon: 'shield' },
-  { id: 'statements', icon: 'statement' },
+  { id: 'policy', icon: 'shield', load: () => import('./policy.js') },
+  { id: 'statements', icon: 'statement', load: () => import('./statements.js') },
 ];
 
 export function render(main, ctx) {

@@ -9,7 +9,7 @@ export const screens = [
   { id: 'prescriptions', icon: 'pill', load: () => import('./prescriptions.js') },
   { id: 'vitals', icon: 'chart', load: () => import('./vitals.js') },
   { id: 'pharmacy', icon: 'truck', load: () => import('./pharmacy-choice.js') },
-  { id: 'bills', icon: 'receipt' },
+  { id: 'bills', icon: 'receipt', load: () => import('./bills.js') },
   { id: 'family-doctor', icon: 'user', load: () => import('./family-doctor.js') },
   { id: 'referrals', icon: 'referral', load: () => import('./referrals.js') },
   { id: 'access-log', icon: 'eye', load: () => import('./access-log.js') },
