@@ -741,7 +741,7 @@ void http_drain(struct ly_server *srv, int64_t max_ms) {
   LY_INFO(&srv->log, "server.draining", "no longer accepting; %u request(s) in flight", h->inflight);
   lws_sul_schedule(srv->lws, 0, &h->tick, drain_tick, 100 * LWS_US_PER_MS);
   while (h->inflight > 0 && ly_mono_ms(srv->clock) < deadline) {
-    if (lws_service(srv->lws, 0) < 0) break;
+    loop_run_once(srv);
     ly_db_batch_commit(srv->db);
   }
   lws_sul_cancel(&h->tick);

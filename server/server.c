@@ -276,6 +276,8 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
   info.max_http_header_data = 8192;
   info.server_string = "lianyi";
   info.pt_serv_buf_size = 16384;
+  int rc = loop_create(srv, &info);
+  if (rc != 0) return rc;
   srv->lws = lws_create_context(&info);
   if (srv->lws == NULL) {
     LY_ERROR(&srv->log, "server.lws_failed", "cannot create the libwebsockets context");
@@ -304,7 +306,7 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
     LY_ERROR(&srv->log, "server.vhost_failed", "cannot create the server (TLS certificate or key unusable?)");
     return LY_EIO;
   }
-  int rc = watch_signals(srv, vh);
+  rc = watch_signals(srv, vh);
   return rc ? rc : listener_open(srv, vh, host, port);
 }
 
@@ -389,7 +391,7 @@ int server_open_tool(struct ly_server *srv, const char *tool, int argc, char **a
 
 int server_run(struct ly_server *srv) {
   while (!srv->stopping) {
-    if (lws_service(srv->lws, 0) < 0) break;
+    loop_run_once(srv);
     ly_db_batch_commit(srv->db); /* group commit of this turn's requests (server/http.c) */
   }
   http_drain(srv, DRAIN_MAX_MS);
@@ -400,6 +402,7 @@ void server_close(struct ly_server *srv) {
   jobs_stop(srv);
   if (srv->lws != NULL) lws_context_destroy(srv->lws);
   srv->lws = NULL;
+  loop_destroy(srv);
   listener_close(srv);
   http_close(srv);
   h_consultations_ws_close(srv);

@@ -17,6 +17,7 @@ struct ly_db;
 struct ly_metrics;
 struct ly_auth;
 struct ly_jobs;
+struct ly_loop;
 struct ly_http;
 struct ly_listener;
 struct sig;
@@ -48,6 +49,7 @@ struct ly_server {
   struct ly_keys keys;
   struct ly_db *db;
   struct lws_context *lws;
+  struct ly_loop *loop;             /* the event loop under lws (server/loop.c) */
   struct ly_metrics *metrics;
   struct ly_auth *auth;
   struct ly_jobs *jobs; /* periodic jobs (server/jobs.c) */

@@ -55,6 +55,16 @@ unsigned http_inflight(const struct ly_server *srv);
 /* The resolved web root (realpath), for static.c. */
 const char *http_web_root(const struct ly_server *srv);
 
+/* --- loop.c: the service loop (libev, epoll) under lws ------------------- */
+struct lws_context_creation_info;
+/* Make the loop and point the lws context options at it (before
+ * lws_create_context). 0, LY_ENOMEM or LY_EIO (logged). */
+int loop_create(struct ly_server *srv, struct lws_context_creation_info *info);
+/* One turn: wait for at least one event and handle what is ready. */
+void loop_run_once(struct ly_server *srv);
+/* Free the loop (after lws_context_destroy). */
+void loop_destroy(struct ly_server *srv);
+
 /* --- jobs.c: periodic jobs on the service loop (lws_sul timers) --------- */
 /* Schedule every job of the table (after the lws context exists). */
 int jobs_start(struct ly_server *srv);
