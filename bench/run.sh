@@ -21,3 +21,6 @@ echo "== e-prescription flows (create -> sign -> approve) per second, synchronou
 for c in 1 8; do
   LIANYI_BIN="$BIN" node bench/rx_flow_http.mjs 1000 $c
 done
+echo
+echo "== media: Lianyi vs Janus vs a raw UDP relay — 1:1 and 3-party consultations per core, CPU-µs per packet, latency; signalling sessions (bench/media.sh --short; bench/media.sh writes bench/results/)"
+BIN="$BIN" bench/media.sh --short || echo "(media.sh did not finish: see above)"

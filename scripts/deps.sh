@@ -11,6 +11,7 @@ DEBS=(
   clang llvm            # libFuzzer targets (make fuzz) and sanitizers
   sqlite3 curl procps openssl iproute2
   opus-tools            # opusinfo/opusdec check recordings in tests
+  janus                 # bench/media.sh: Lianyi side by side with Janus (VideoRoom)
   chromium              # e2e tests (playwright-core drives /usr/bin/chromium)
   fonts-noto-cjk        # Chinese text in screenshots
 )

@@ -1,0 +1,139 @@
+// bench/loadgen/lianyi_prep.mjs — start Lianyi on a fresh copy of the demo
+// district and prepare consultations for bench_loadgen.
+//
+//   node bench/loadgen/lianyi_prep.mjs --rooms K --out rooms.json [--args "--media-workers 1 ..."]
+//
+// Starts the server through tests/lib/server.mjs (its own data directory, an
+// ephemeral port), then books K online follow-ups — each a (patient, doctor)
+// pair the demo district allows: the patient has a recent verified diagnosis
+// of the code, the doctor may consult online — checks the patient in and has
+// the doctor call (and leave again), so every consultation is `called` and
+// its room opens when the first participant joins.
+// Writes {port, pid, doctor_password, rooms: [{consultation_id, patient:
+// {token, account_id}, doctor: {token, account_id}}]} to --out, prints
+// "READY <pid> <port> <rooms>" on stdout and keeps the server running until
+// SIGTERM or SIGINT (then stops it; the data directory stays under the system
+// temp directory, as for the tests).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+process.env.LIANYI_SRC ||= root;
+process.env.LIANYI_BIN ||= path.join(root, 'build/lianyi');
+const { startServer } = await import(path.join(root, 'tests/lib/server.mjs'));
+const { default: WebSocket } = await import(path.join(root, 'tests/node_modules/ws/wrapper.mjs'));
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+};
+const ROOMS = Number(opt('rooms', 10));
+const OUT = opt('out', 'rooms.json');
+const EXTRA = (opt('args', '') || '').split(' ').filter(Boolean);
+const PASSWORD = 'lianyi-demo';
+const CODES = ['I10', 'E11.9', 'E78.5', 'J45.9', 'J30.4', 'H04.1', 'K21.0', 'M17.9', 'L20.9', 'E03.9', 'I25.1',
+  'J44.9', 'K29.5'];
+const range = (p, a, b) => Array.from({ length: b - a + 1 }, (_, i) => `${p}${a + i}`);
+
+class Ws {
+  constructor(port) {
+    this.ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
+    this.n = 0;
+    this.pending = new Map();
+    this.ws.on('message', (raw) => {
+      const m = JSON.parse(raw);
+      if (m.id != null && this.pending.has(m.id)) {
+        this.pending.get(m.id)(m);
+        this.pending.delete(m.id);
+      }
+    });
+    this.open = new Promise((res, rej) => { this.ws.once('open', res); this.ws.once('error', rej); });
+  }
+  async call(type, data = {}) {
+    const id = String(++this.n);
+    const r = await new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.ws.send(JSON.stringify({ id, type, data }));
+    });
+    if (!r.ok) throw Object.assign(new Error(`${type}: ${r.error.code}`), { code: r.error.code });
+    return r.data;
+  }
+}
+
+async function session(port, token) {
+  const s = new Ws(port);
+  await s.open;
+  s.account = (await s.call('auth', { token })).account;
+  return s;
+}
+
+// Book, check in and call one consultation; null when the pair cannot book.
+async function prepare(srv, pat, doc, codes) {
+  for (const code of codes) {
+    const b = await srv.api('POST', '/api/v1/consultations', { token: pat.token, body: { doctor_id: doc.ws.account.id, icd10: code } });
+    if (b.status === 409) return null; // already booked with this doctor
+    if (b.status !== 201) {
+      if (b.body?.error?.code === 'consult.doctor_not_eligible') return 'ineligible';
+      continue;
+    }
+    const cid = b.body.consultation.id;
+    await pat.ws.call('queue.check_in', { consultation_id: cid });
+    await doc.ws.call('call.patient', { consultation_id: cid });
+    // Calling puts the doctor's session in the room (at most 4 per session);
+    // leaving again empties it, and the consultation stays `called` until the
+    // load generator's sessions join (an empty room has no no-show timer).
+    await doc.ws.call('room.leave', { consultation_id: cid });
+    return { consultation_id: cid, code };
+  }
+  return null;
+}
+
+let srv = null;
+async function main() {
+  srv = await startServer({ args: ['--max-connections', '20000', ...EXTRA] });
+  const login = async (u) => ({ user: u, token: await srv.login(u, PASSWORD) });
+  const patients = [];
+  for (const u of range('patient', 1, 20)) {
+    try { patients.push(await login(u)); } catch { /* not a login in this district */ }
+  }
+  const doctors = [];
+  for (const u of range('doctor', 1, 43)) {
+    try { doctors.push(await login(u)); } catch { /* idem */ }
+  }
+  for (const p of patients) p.ws = await session(srv.port, p.token);
+  const rooms = [];
+  const dead = new Set();
+  for (const d of doctors) {
+    if (rooms.length >= ROOMS) break;
+    d.ws = await session(srv.port, d.token);
+    await d.ws.call('doctor.verify', { password: PASSWORD });
+    for (const p of patients) {
+      if (rooms.length >= ROOMS || dead.has(p.user)) continue;
+      const r = await prepare(srv, p, d, p.code ? [p.code] : CODES);
+      if (r === 'ineligible') break;
+      if (r == null) { if (!p.code) dead.add(p.user); continue; }
+      p.code = r.code;
+      rooms.push({ consultation_id: r.consultation_id,
+        patient: { token: p.token, account_id: p.ws.account.id, user: p.user },
+        doctor: { token: d.token, account_id: d.ws.account.id, user: d.user } });
+    }
+  }
+  // The preparing sessions leave; the consultations stay called.
+  for (const x of [...patients, ...doctors]) if (x.ws) x.ws.ws.close();
+  fs.writeFileSync(OUT, JSON.stringify({ port: srv.port, pid: srv.proc.pid, doctor_password: PASSWORD, rooms }, null, 1));
+  if (rooms.length < ROOMS) console.error(`lianyi_prep: only ${rooms.length} of ${ROOMS} consultations could be prepared`);
+  console.log(`READY ${srv.proc.pid} ${srv.port} ${rooms.length}`);
+  const stop = async () => { await srv.stop(); process.exit(0); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  setInterval(() => {}, 1 << 30); // keep the server until told to stop
+}
+
+main().catch(async (e) => {
+  console.error(`lianyi_prep: ${e.stack || e}`);
+  if (srv) await srv.stop();
+  process.exit(1);
+});

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# bench/media.sh — Lianyi against Janus, side by side, on this machine, and
+# how far both are from what it allows (issue 11; bench/README.md explains
+# every figure).
+#
+#   bench/media.sh            the full sweep; writes bench/results/YYYY-MM-DD-<host>.md
+#   bench/media.sh --short    the short version for `make bench` (< 5 min): prints the table only
+#
+# Environment: BIN (the lianyi binary, default build/lianyi; bench_loadgen,
+# bench_udp_relay and bench_srtp_cost are taken from the same directory),
+# SERVER_CPU (0) and LOADGEN_CPU (1): the cores the server under test and the
+# load generator are pinned to; RT=0 to run them without SCHED_FIFO; OUT to
+# choose the results file.
+#
+# Every server runs pinned to SERVER_CPU, the load generator to LOADGEN_CPU,
+# both SCHED_FIFO priority 1 when we may (a shared machine's other work then
+# cannot delay a packet; the kernel still keeps 5 % of each core for others).
+# Only 127.0.0.1 and this machine's own address (Janus's ICE candidate: it
+# never gathers on loopback) are ever targeted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE=full
+[ "${1:-}" = "--short" ] && MODE=short
+BIN=${BIN:-build/lianyi}
+BUILD=$(cd "$(dirname "$BIN")" && pwd)
+LOADGEN=$BUILD/bench_loadgen
+RELAY=$BUILD/bench_udp_relay
+SRTPCOST=$BUILD/bench_srtp_cost
+SCPU=${SERVER_CPU:-0}
+LCPU=${LOADGEN_CPU:-1}
+HOST=$(hostname -s 2>/dev/null || echo host)
+OUT=${OUT:-bench/results/$(date +%F)-$HOST.md}
+WORK=$(mktemp -d /tmp/lianyi-media-bench.XXXXXX)
+JANUS_PORT=${JANUS_PORT:-18188}
+RELAY_PORT=${RELAY_PORT:-19000}
+for b in "$LOADGEN" "$RELAY" "$SRTPCOST" "$BIN"; do
+  [ -x "$b" ] || { echo "media.sh: $b is missing (make build)" >&2; exit 1; }
+done
+
+RTF=()
+if [ "${RT:-1}" = 1 ] && chrt -f 1 true 2>/dev/null; then RTF=(chrt -f 1); fi
+rt_note() { [ ${#RTF[@]} -gt 0 ] && echo "SCHED_FIFO 1" || echo "SCHED_OTHER (no chrt)"; }
+
+# Short and full sweeps (rooms per point).
+if [ "$MODE" = short ]; then
+  WIN=(--window 2 --warmup 1)
+  RAW2=50,200,400; RAW3=30,100,200
+  JAN2=10,30,60; JAN3=5,15,30
+  LY2=50,200,400; LY3=30,100,200
+  SIG_N=500; SIG_RATE=500; SIG_S=5
+else
+  WIN=(--window 5 --warmup 1)
+  RAW2=50,100,200,300,400,500,600; RAW3=30,60,100,150,200,250,300
+  JAN2=10,20,30,40,50,60,80,100,130; JAN3=5,10,15,20,25,30,40,50
+  LY2=50,100,200,300,400,500,600,688; LY3=30,60,100,150,200,250,300
+  SIG_N=1000; SIG_RATE=1000; SIG_S=10
+fi
+
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  bench/janus/setup.sh stop "$WORK/janus" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+pin() { # pid: pin every thread to the server core, FIFO if we may
+  taskset -a -p -c "$SCPU" "$1" >/dev/null
+  [ ${#RTF[@]} -gt 0 ] && chrt -a -f -p 1 "$1" >/dev/null 2>&1 || true
+}
+
+loadgen() { # label args... : one sweep, JSON lines into media.jsonl
+  local label=$1
+  shift
+  echo "-- $label" >&2
+  "${RTF[@]}" taskset -c "$LCPU" "$LOADGEN" media --json --cpu "$SCPU" --label "$label" "${WIN[@]}" "$@" \
+    >>"$WORK/media.jsonl" || echo "media.sh: $label did not finish" >&2
+}
+
+meta() {
+  {
+    echo "{\"date\":\"$(date -u +%FT%TZ)\",\"host\":\"$HOST\",\"mode\":\"$MODE\","
+    echo "\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
+    echo "\"cores\":$(nproc),\"kernel\":\"$(uname -r)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\","
+    echo "\"lianyi\":\"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
+    echo "\"janus\":\"$(dpkg-query -W -f='${Version}' janus 2>/dev/null || echo none)\","
+    echo "\"libsrtp\":\"$(dpkg-query -W -f='${Version}' libsrtp2-1 2>/dev/null || echo unknown)\","
+    echo "\"openssl\":\"$(openssl version | cut -d' ' -f2)\","
+    echo "\"libwebsockets\":\"$(dpkg-query -W -f='${Version}' libwebsockets17 2>/dev/null || echo unknown)\","
+    echo "\"sched\":\"$(rt_note)\",\"server_cpu\":$SCPU,\"loadgen_cpu\":$LCPU}"
+  } | tr -d '\n' >"$WORK/meta.json"
+  bench/janus/setup.sh settings >"$WORK/janus-settings.md"
+}
+
+limit() {
+  echo "== the limit: libsrtp per packet, raw UDP relay" >&2
+  "${RTF[@]}" taskset -c "$LCPU" "$SRTPCOST" --json --seconds "$([ "$MODE" = short ] && echo 1 || echo 3)" \
+    >"$WORK/srtp.jsonl"
+  for rs in 2 3; do
+    "$RELAY" --port "$RELAY_PORT" 2>>"$WORK/relay.log" &
+    local rp=$!
+    PIDS+=("$rp")
+    sleep 0.3
+    pin "$rp"
+    local sw=$RAW2
+    [ "$rs" = 3 ] && sw=$RAW3
+    loadgen "raw-udp ${rs}p" --server raw --port "$RELAY_PORT" --pid "$rp" --room-size "$rs" --sweep "$sw" --half
+    kill "$rp"
+    wait "$rp" 2>/dev/null || true
+  done
+}
+
+janus_media() {
+  echo "== Janus $(dpkg-query -W -f='${Version}' janus)" >&2
+  for rs in 2 3; do
+    local jp
+    jp=$(bench/janus/setup.sh start "$WORK/janus" "$JANUS_PORT" "$SCPU")
+    pin "$jp"
+    local sw=$JAN2
+    [ "$rs" = 3 ] && sw=$JAN3
+    loadgen "janus ${rs}p" --server janus --port "$JANUS_PORT" --pid "$jp" --room-size "$rs" --sweep "$sw" --half \
+      --local-ip "$(cat "$WORK/janus/ice_ip")"
+    bench/janus/setup.sh stop "$WORK/janus"
+  done
+}
+
+lianyi_start() { # rooms extra-args: start a server on a demo district with consultations prepared
+  : >"$WORK/prep.out"
+  LIANYI_BIN=$BIN node bench/loadgen/lianyi_prep.mjs --rooms "$1" --out "$WORK/rooms.json" \
+    --args "${2:-}" >"$WORK/prep.out" 2>>"$WORK/prep.log" &
+  PREP=$!
+  PIDS+=("$PREP")
+  for _ in $(seq 1 600); do grep -q READY "$WORK/prep.out" && break; sleep 0.2; done
+  grep -q READY "$WORK/prep.out" || { echo "media.sh: Lianyi did not start; $WORK/prep.log" >&2; return 1; }
+  LPID=$(awk '/READY/{print $2}' "$WORK/prep.out")
+  LPORT=$(awk '/READY/{print $3}' "$WORK/prep.out")
+  pin "$LPID"
+}
+
+lianyi_stop() {
+  kill "$PREP" 2>/dev/null || true
+  wait "$PREP" 2>/dev/null || true
+}
+
+lianyi_media() {
+  echo "== Lianyi $(git rev-parse --short HEAD 2>/dev/null)" >&2
+  if grep -q 'Media messages (not yet live)' docs/signalling.md; then
+    echo "media.sh: Lianyi's media.* signalling is not live yet (docs/signalling.md): skipped" >&2
+    echo '{"label":"lianyi","skipped":"media signalling not live"}' >>"$WORK/media.jsonl"
+    return 0
+  fi
+  for rs in 2 3; do
+    local sw=$LY2
+    [ "$rs" = 3 ] && sw=$LY3
+    lianyi_start "${sw##*,}" "--media-workers 1" || return 0
+    loadgen "lianyi ${rs}p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size "$rs" --sweep "$sw" --half \
+      --rooms-file "$WORK/rooms.json"
+    lianyi_stop
+  done
+}
+
+signalling() {
+  echo "== signalling: $SIG_N sessions, $SIG_RATE requests/s" >&2
+  local jp
+  jp=$(bench/janus/setup.sh start "$WORK/janus" "$JANUS_PORT" "$SCPU")
+  pin "$jp"
+  "${RTF[@]}" taskset -c "$LCPU" "$LOADGEN" sig --json --server janus --port "$JANUS_PORT" --pid "$jp" \
+    --n "$SIG_N" --rate "$SIG_RATE" --seconds "$SIG_S" --hold 5 >>"$WORK/sig.jsonl" || true
+  bench/janus/setup.sh stop "$WORK/janus"
+  lianyi_start $(((SIG_N + 7) / 8)) || return 0
+  "${RTF[@]}" taskset -c "$LCPU" "$LOADGEN" sig --json --server lianyi --port "$LPORT" --pid "$LPID" \
+    --rooms-file "$WORK/rooms.json" --n "$SIG_N" --rate "$SIG_RATE" --seconds "$SIG_S" --hold 5 \
+    >>"$WORK/sig.jsonl" || true
+  lianyi_stop
+}
+
+meta
+limit
+janus_media
+lianyi_media
+signalling
+if [ "$MODE" = short ]; then
+  node bench/loadgen/report.mjs "$WORK" --summary
+else
+  mkdir -p "$(dirname "$OUT")"
+  node bench/loadgen/report.mjs "$WORK" >"$OUT"
+  node bench/loadgen/report.mjs "$WORK" --summary
+  echo "results: $OUT (raw data: $WORK)" >&2
+fi
