@@ -14,6 +14,7 @@
 #include "records/vitals.h"
 #include "server/auth.h"
 #include "server/h_rx.h"
+#include "server/notices.h"
 #include "server/server.h"
 
 /* A number field of obj: 1 when present (finite), 0 when absent/null, -1 when not a number. */
@@ -180,7 +181,9 @@ int h_labs_result(struct ly_req *req, struct ly_resp *resp) {
   int rc = lab_result(&cx.rec, &who, req->params[0], &rep, &e);
   free(doc);
   if (rc) return hrx_error(req, resp, &e, NULL);
-  return hm_lab_reply(req, resp, &cx);
+  rc = hm_lab_reply(req, resp, &cx);
+  if (resp->status == 200) notices_lab_resulted(req->srv, resp->json);
+  return rc;
 }
 
 /* ---- vitals ------------------------------------------------------------------------ */

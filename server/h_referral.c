@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "referral/stats.h"
 #include "server/auth.h"
+#include "server/notices.h"
 #include "server/server.h"
 
 #define QUERY_MAX 64
@@ -236,7 +237,9 @@ int h_referrals_act(struct ly_req *req, struct ly_resp *resp) {
   h_ref_ctx(req, &cx);
   h_ref_actor(req, &who);
   if (referral_transition(&cx, &who, req->params[0], &a, &e)) return ly_resp_error(req, resp, &e);
-  return respond_referral(req, resp, req->params[0], 200);
+  int rc = respond_referral(req, resp, req->params[0], 200);
+  if (resp->status == 200) notices_referral_changed(req->srv, resp->json, req->params[1], req->acct->id);
+  return rc;
 }
 
 /* A time from the query: UTC ms, or a date / ISO time; def when absent. */

@@ -11,6 +11,7 @@
 #include "server/billing.h"
 #include "server/h_pharmacy.h"
 #include "server/h_rx.h"
+#include "server/notices.h"
 #include "server/server.h"
 #include "server/server_internal.h"
 
@@ -28,6 +29,8 @@ static const struct job_def jobs[] = {
     {"rx.dispatch_lapse", 1000, h_pharmacy_tick, NULL},
     /* ended consultations and completed dispenses billed, returned ones reversed */
     {"insurance.billing", 0, billing_tick, billing_interval_ms},
+    /* new rx notices pushed to their accounts over WebSocket, once committed */
+    {"notices.relay", 250, notices_tick, NULL},
 };
 #define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
 

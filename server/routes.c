@@ -7,6 +7,7 @@
 #include "server/h_claims.h"
 #include "server/h_pharmacy.h"
 #include "server/h_rx.h"
+#include "server/h_stats.h"
 #include "server/h_referral.h"
 #include "server/handlers.h"
 #include "server/http.h"
@@ -19,6 +20,7 @@
 #define R_PH  LY_ROLE_PHARMACIST
 #define R_SUP LY_ROLE_SUPERVISOR
 #define R_STAFF LY_ROLE_PHARMACY_STAFF
+#define R_ADM   LY_ROLE_ADMIN
 
 const struct ly_route ly_routes[] = {
     /* operations */
@@ -159,6 +161,12 @@ const struct ly_route ly_routes[] = {
      "referrals.act"},
     {LY_GET, "/api/v1/stats/referrals", h_referrals_stats, LY_ROLE_ADMIN | LY_ROLE_SUPERVISOR, 0,
      "stats.referrals"},
+    {LY_GET, "/api/v1/stats/filters", h_stats_filters, R_ADM | R_SUP, 0, "stats.filters"},
+    {LY_GET, "/api/v1/stats/consultations", h_stats_consultations, R_ADM | R_SUP, 0, "stats.consultations"},
+    {LY_GET, "/api/v1/stats/prescriptions", h_stats_prescriptions, R_ADM | R_SUP, 0, "stats.prescriptions"},
+    {LY_GET, "/api/v1/stats/dispatch", h_stats_dispatch, R_ADM | R_SUP, 0, "stats.dispatch"},
+    {LY_GET, "/api/v1/stats/claims", h_stats_claims, R_ADM | R_SUP, 0, "stats.claims"},
+    {LY_GET, "/api/v1/stats/quality", h_stats_quality, R_ADM | R_SUP, 0, "stats.quality"},
     {LY_GET, "/api/v1/me/family-doctor", h_family_doctor_get, LY_ROLE_PATIENT, 0, "family_doctor.get"},
     {LY_PUT, "/api/v1/me/family-doctor", h_family_doctor_put, LY_ROLE_PATIENT, 0, "family_doctor.put"},
     {LY_DELETE, "/api/v1/me/family-doctor", h_family_doctor_delete, LY_ROLE_PATIENT, 0,

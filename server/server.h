@@ -59,6 +59,8 @@ struct ly_server {
   struct ly_http *http;         /* the HTTP layer's state (server/http.c) */
   struct ly_listener *listener; /* the listening socket (server/listener.c) */
   struct sig *sig;              /* WebSocket signalling (signalling/sig.h) */
+  int notices_started;          /* the notice relay has read where to start (server/notices.c) */
+  int64_t notices_pushed;       /* the last rx_notices id it pushed */
 };
 
 /* Build the context from argv of `lianyi serve …`, open the data directory
