@@ -98,6 +98,7 @@ void media_metrics(const struct media *m, struct media_metrics *out) {
     out->dtls_failures += atomic_load_explicit(&w->dtls_failures, memory_order_relaxed);
     out->transports += atomic_load_explicit(&w->n_transports, memory_order_relaxed);
     out->connected += atomic_load_explicit(&w->n_connected, memory_order_relaxed);
+    out->rooms += atomic_load_explicit(&w->n_rooms, memory_order_relaxed);
   }
 }
 

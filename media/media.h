@@ -180,6 +180,7 @@ struct media_metrics {
   uint64_t dtls_failures;     /* handshakes failed or refused (fingerprint) */
   uint64_t transports;        /* open now */
   uint64_t connected;         /* open and keyed now */
+  uint64_t rooms;             /* rooms with at least one transport now */
 };
 void media_metrics(const struct media *m, struct media_metrics *out);
 

@@ -145,7 +145,7 @@ struct worker {
   int64_t next_tick_ms, next_report_ms;
   int quiet; /* stopping: no more events */
   /* /metrics counters: written by this worker, read by media_metrics() */
-  _Atomic uint64_t forwarded, dtls_failures, n_transports, n_connected;
+  _Atomic uint64_t forwarded, dtls_failures, n_transports, n_connected, n_rooms;
   /* receive batch */
   struct mmsghdr *rx_msg;
   struct iovec *rx_iov;

@@ -110,10 +110,12 @@ void transport_close(struct worker *w, struct transport *t, enum media_event_typ
   atomic_fetch_sub_explicit(&w->n_transports, 1, memory_order_relaxed);
   if (t->state == TS_CONNECTED) atomic_fetch_sub_explicit(&w->n_connected, 1, memory_order_relaxed);
   router_release(w, t);
+  /* made before leaving the room so that it names it: media_next_event()
+   * releases the room's placement on the service side from that name */
+  struct media_event *ev = worker_event(w, MEDIA_EV_CLOSED, t);
   worker_room_leave(w, t);
   dtls_conn_close(&t->dtls); /* close_notify goes to the nominated address, if any */
   ly_srtp_close(&t->srtp);
-  struct media_event *ev = worker_event(w, MEDIA_EV_CLOSED, t);
   if (ev) worker_emit(w, ev);
   memset(t, 0, sizeof *t);
   t->state = TS_FREE;

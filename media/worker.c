@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,7 @@ static int room_join(struct worker *w, struct transport *t, const char *name) {
   r->members[0] = (int)(t - w->t);
   r->n = 1;
   t->room = free_slot;
+  atomic_fetch_add_explicit(&w->n_rooms, 1, memory_order_relaxed);
   return 0;
 }
 
@@ -141,7 +143,10 @@ void worker_room_leave(struct worker *w, struct transport *t) {
     }
   }
   t->room = -1;
-  if (r->n == 0) worker_record_stop(w, r); /* nobody left to record */
+  if (r->n == 0) {
+    atomic_fetch_sub_explicit(&w->n_rooms, 1, memory_order_relaxed);
+    worker_record_stop(w, r); /* nobody left to record */
+  }
 }
 
 static struct room *room_by_name(struct worker *w, const char *name) {

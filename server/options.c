@@ -56,6 +56,16 @@ const struct ly_opt server_opts[] = {
     INT(billing_interval_ms, "billing-interval-ms", "10000", 50, 3600000, "MS",
         "How often the billing job bills ended consultations and completed dispenses to insurance, and "
         "reverses the claims of returned dispenses."),
+    INT(media_workers, "media-workers", "0", 0, 256, "N",
+        "Media relay worker threads, each with its own UDP port; 0 = one per CPU."),
+    INT(media_port, "media-port", "0", 0, 65535, "PORT",
+        "UDP port of media worker 0; worker i uses PORT+i. 0 picks free ports (development); "
+        "in production set it and open PORT..PORT+N-1 in the firewall."),
+    STR(media_ip, "media-ip", NULL, "IP",
+        "Address written into ICE candidates, where browsers send media (the public address behind NAT). "
+        "Default: the listen address; 127.0.0.1 when listening on loopback or on every interface."),
+    INT(max_video_kbps, "max-video-kbps", "1200", 100, 20000, "KBPS",
+        "Most video bitrate a participant may send (REMB and b=AS to publishers)."),
 };
 const size_t server_nopts = sizeof(server_opts) / sizeof(server_opts[0]);
 

@@ -28,6 +28,7 @@
 #include "server/demo.h"
 #include "server/handlers.h"
 #include "server/metrics.h"
+#include "server/relay.h"
 #include "server/server_internal.h"
 #include "signalling/sig.h"
 
@@ -257,7 +258,7 @@ static int watch_signals(struct ly_server *srv, struct lws_vhost *vh) {
 }
 
 static int create_lws(struct ly_server *srv, const char *host, int port) {
-  const struct lws_protocols *protocols[5]; /* lws copies the table into the vhost */
+  const struct lws_protocols *protocols[6]; /* lws copies the table into the vhost */
   struct lws_context_creation_info info;
   int tls = srv->cfg.tls_cert[0] != '\0';
 
@@ -265,7 +266,8 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
   protocols[1] = &signal_protocol;
   protocols[2] = listener_protocol();
   protocols[3] = sig_protocol(srv->sig); /* WebSocket /ws: the default for upgrades (sig_vhost_options) */
-  protocols[4] = NULL;
+  protocols[4] = relay_protocol();
+  protocols[5] = NULL;
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 
   memset(&info, 0, sizeof(info));
@@ -307,6 +309,7 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
     return LY_EIO;
   }
   rc = watch_signals(srv, vh);
+  if (rc == 0) rc = relay_adopt(srv, vh);
   return rc ? rc : listener_open(srv, vh, host, port);
 }
 
@@ -362,7 +365,7 @@ int server_init(struct ly_server *srv, int argc, char **argv, int first) {
       (rc = auth_init(srv, &srv->auth)) != 0 || (rc = http_init(srv)) != 0)
     return rc;
   if (srv->cfg.demo && (rc = demo(srv)) != 0) return rc;
-  if ((rc = h_consultations_ws_init(srv)) != 0) return rc;
+  if ((rc = relay_start(srv, host)) != 0 || (rc = h_consultations_ws_init(srv)) != 0) return rc;
   if ((rc = create_lws(srv, host, port)) != 0 || (rc = jobs_start(srv)) != 0) return rc;
   log_listening(srv, host);
   return 0;
@@ -406,6 +409,7 @@ void server_close(struct ly_server *srv) {
   listener_close(srv);
   http_close(srv);
   h_consultations_ws_close(srv);
+  relay_stop(srv);
   auth_close(srv->auth);
   srv->auth = NULL;
   metrics_close(srv->metrics);

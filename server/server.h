@@ -20,6 +20,7 @@ struct ly_jobs;
 struct ly_loop;
 struct ly_http;
 struct ly_listener;
+struct media;
 struct sig;
 
 /* Everything configurable (see server/options.c for the table, --help). */
@@ -40,6 +41,12 @@ struct ly_config {
   int64_t followup_window_days; /* online follow-up needs an offline diagnosis this recent (365) */
   int64_t dispatch_deadline_s;  /* a pharmacy must claim a dispatched prescription within this (7200) */
   int64_t billing_interval_ms;  /* the billing job runs this often (10000; server/billing.h) */
+
+  /* the media relay (server/relay.c) */
+  int64_t media_workers;         /* worker threads; 0 = one per CPU */
+  int64_t media_port;            /* UDP port of worker 0 (worker i: +i); 0 = free ports */
+  char media_ip[LY_OPT_STR_MAX]; /* address in ICE candidates; "" = from the listen address */
+  int64_t max_video_kbps;        /* REMB / b=AS cap for publishers (1200) */
 };
 
 struct ly_server {
@@ -61,6 +68,7 @@ struct ly_server {
   struct sig *sig;              /* WebSocket signalling (signalling/sig.h) */
   int notices_started;          /* the notice relay has read where to start (server/notices.c) */
   int64_t notices_pushed;       /* the last rx_notices id it pushed */
+  struct media *media;          /* the media relay (media/media.h, started by server/relay.c) */
 };
 
 /* Build the context from argv of `lianyi serve …`, open the data directory

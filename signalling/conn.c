@@ -30,6 +30,7 @@ static void sweep_cb(lws_sorted_usec_list_t *sul) {
   int64_t now = ly_mono_ms(s->host.clock);
   peer_sweep(s, now);
   room_sweep(s, now);
+  media_glue_sweep(s, now);
   lws_sul_schedule(s->lws, 0, &s->sweep, sweep_cb, SWEEP_INTERVAL_US);
 }
 

@@ -3,7 +3,9 @@
  * Order of checks for every message: rate (token bucket per socket) → JSON
  * limits and shape (wire.c) → authentication first (before `auth` nothing
  * else is read: the socket is closed with 4401 and a reason) → known type →
- * the caller's role → the handler. Every request gets exactly one reply.
+ * the caller's role → the handler. Every request gets exactly one reply:
+ * now, or — for the media.* requests the relay answers — later, from
+ * media_glue.c (the handler returns SIG_REPLY_LATER).
  */
 #include <string.h>
 
@@ -18,8 +20,8 @@ struct route {
   unsigned roles;
 };
 
-/* Keep in step with docs/signalling.md. media.* are reserved for the media
- * relay and answer media.not_live until it arrives. */
+/* Keep in step with docs/signalling.md. media.* answer media.not_live when
+ * the server runs without the relay (sig_host.media NULL). */
 static const struct route routes[] = {
     {"auth", ws_session_auth, R_ANY},
     {"ping", ws_session_ping, R_ANY},
@@ -41,12 +43,12 @@ static const struct route routes[] = {
     {"room.leave", ws_room_leave, R_PATIENT | R_DOCTOR},
     {"chat.send", ws_room_chat, R_PATIENT | R_DOCTOR},
     {"chat.history", ws_room_history, R_PATIENT | R_DOCTOR},
-    {"media.offer", ws_room_media, R_PATIENT | R_DOCTOR},
-    {"media.answer", ws_room_media, R_PATIENT | R_DOCTOR},
-    {"media.subscribe", ws_room_media, R_PATIENT | R_DOCTOR},
-    {"media.unsubscribe", ws_room_media, R_PATIENT | R_DOCTOR},
-    {"media.mute", ws_room_media, R_PATIENT | R_DOCTOR},
-    {"media.stats", ws_room_media, R_PATIENT | R_DOCTOR},
+    {"media.offer", ws_media_offer, R_PATIENT | R_DOCTOR},
+    {"media.answer", ws_media_answer, R_PATIENT | R_DOCTOR},
+    {"media.subscribe", ws_media_subscribe, R_PATIENT | R_DOCTOR},
+    {"media.unsubscribe", ws_media_unsubscribe, R_PATIENT | R_DOCTOR},
+    {"media.mute", ws_media_mute, R_PATIENT | R_DOCTOR},
+    {"media.stats", ws_media_stats, R_PATIENT | R_DOCTOR},
 };
 
 static const struct route *find(const char *type) {
@@ -101,7 +103,10 @@ static void run(struct sig *s, struct sig_conn *c, const struct route *r, struct
   struct ly_error e;
   json_t *reply = NULL;
   ly_error_clear(&e);
+  c->req_id = in->id;
   int rc = r->fn(s, c, in->data, &reply, &e);
+  c->req_id = NULL;
+  if (rc == SIG_REPLY_LATER) return; /* the handler keeps the id and answers later */
   if (rc == 0) {
     conn_send_reply(c, wire_reply_ok(in->id, reply));
     return;

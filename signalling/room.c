@@ -7,6 +7,8 @@
  * ended after SIG_CALL_MAX_MS). When the last patient and doctor have left
  * an in_call room, the consultation ends ("all_left"); when the consultation
  * is over (ended, cancelled, no_show) the room closes and everyone is out.
+ * Leaving the room, or its closing, closes the media transports of those
+ * who are out (media_glue.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,7 @@ void room_leave(struct sig *s, struct sig_room *r, struct sig_peer *p, const cha
   for (i = 0; i < SIG_PEER_ROOMS; i++)
     if (p->rooms[i] == r) p->rooms[i] = NULL;
   snprintf(cid, sizeof(cid), "%s", r->id);
+  media_glue_leave(s, cid, p);
   if (!room_has_account(r, p->acct->a.id)) {
     json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "consultation_id", r->id, "account_id", p->acct->a.id,
                           "role", p->acct->a.role, "reason", why);
@@ -104,6 +107,7 @@ void room_leave(struct sig *s, struct sig_room *r, struct sig_peer *p, const cha
 }
 
 void room_close(struct sig *s, struct sig_room *r) {
+  media_glue_room_closed(s, r->id);
   for (int i = 0; i < r->n; i++) {
     struct sig_peer *p = r->members[i];
     for (int j = 0; j < SIG_PEER_ROOMS; j++)

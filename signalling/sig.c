@@ -77,6 +77,7 @@ void sig_destroy(struct sig *s) {
   if (s->host.db != NULL && consult_normalise(s->host.db, s->host.clock, "server_shutdown", &ended) == 0 &&
       ended > 0)
     LY_INFO(s->host.log, "sig.shutdown", "%d live consultation(s) ended or returned to booked", ended);
+  media_glue_free_all(s);
   peer_free_all(s);
   if (s->rooms.b != NULL) strmap_each(&s->rooms, free_room, NULL);
   if (s->accounts.b != NULL) strmap_each(&s->accounts, free_acct, NULL);

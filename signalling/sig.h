@@ -22,6 +22,7 @@ struct ly_keys;
 struct ly_error;
 struct lws_protocols;
 struct lws_protocol_vhost_options;
+struct media;
 struct sig;
 
 /* The authenticated account behind a session token. */
@@ -47,6 +48,10 @@ struct sig_host {
   void *ud;
   int64_t resume_window_ms; /* how long a dropped participant may resume; 0 → 30000 */
   int64_t max_sessions;     /* most simultaneous sockets; 0 → 20000 */
+  /* The media relay (media/media.h), lent; it must outlive the struct sig.
+   * NULL: the media.* messages answer media.not_live. Its events come in
+   * through sig_media_events(). */
+  struct media *media;
 };
 
 /* Make the service and normalise consultations left in a live state by a
@@ -79,6 +84,12 @@ void sig_consultation_changed(struct sig *s, const char *consultation_id, const 
  * pharmacy, a dispense the patient is waiting for). data is borrowed; an
  * account with no session is fine (the event is simply not sent). */
 void sig_push_account(struct sig *s, const char *account_id, const char *type, json_t *data);
+
+/* Handle the relay's pending events (call when media_event_fd() is
+ * readable): answers to media.offer / media.answer / media.stats, the
+ * relay's offers to subscribers, media.state to the rooms. Handles at most
+ * a batch per call; the fd stays readable while more are pending. */
+void sig_media_events(struct sig *s);
 
 /* Counters for /metrics and the bench. */
 struct sig_stats {

@@ -140,6 +140,7 @@ struct sig_conn {
   const char *close_reason;
   int64_t rate_at; /* token bucket: last refill (monotonic ms) */
   int32_t rate_tokens;
+  json_t *req_id; /* the id of the request being handled (borrowed; see SIG_REPLY_LATER) */
 };
 
 /* A string-keyed map; keys are borrowed from the values (which outlive their entry). */
@@ -148,6 +149,8 @@ struct strmap {
   struct strmap_node **b;
   uint32_t nb, count;
 };
+
+struct mg_part;
 
 struct sig {
   struct sig_host host;
@@ -161,6 +164,7 @@ struct sig {
   uint32_t *free_slots, nfree;
   uint32_t gen;
   struct sig_stats stats;
+  struct mg_part *media_parts; /* media_glue.c: participants with media */
 };
 
 /* --- strmap.c ------------------------------------------------------------- */
@@ -271,9 +275,13 @@ int64_t queue_estimate(int64_t mean_ms, uint32_t ahead, int doctor_in_call, int6
  * state, and refresh the doctor's queue when the change touches it. */
 void notify_state(struct sig *s, const char *cid, const char *from, const char *to, const char *reason);
 
-/* --- handlers (ws_session.c, ws_call.c, ws_room.c) ----------------------- */
+/* --- handlers (ws_session.c, ws_call.c, ws_room.c, ws_media.c) ------------ */
 typedef int (*sig_handler)(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply,
                            struct ly_error *e);
+/* A handler's return value (not an LY_E* code) meaning "the reply comes
+ * later": the handler took a reference to c->req_id and answers it itself
+ * (media_glue.c, once the relay has answered). dispatch.c sends nothing. */
+#define SIG_REPLY_LATER 1
 int ws_session_auth(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_session_ping(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_session_verify(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
@@ -296,7 +304,57 @@ int ws_room_join(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply
 int ws_room_leave(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_room_chat(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 int ws_room_history(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
-int ws_room_media(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_media_offer(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_media_answer(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_media_subscribe(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_media_unsubscribe(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply,
+                         struct ly_error *e);
+int ws_media_mute(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_media_stats(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+
+/* --- media_glue.c: one participant's transports on the relay ------------- *
+ * Each participant session in a room (struct sig_peer × consultation) may
+ * have a send transport (it publishes: its offer, the relay's answer) and a
+ * receive transport (the relay offers what the others publish, it answers;
+ * re-offered whenever the room's publishers change). Requests waiting for
+ * the relay keep their id here and are answered from its events; one of
+ * each kind at a time per participant, timed out by media_glue_sweep(). */
+enum mg_dir { MG_SEND = 0, MG_RECV = 1 };
+enum mg_recv_state { MG_IDLE = 0, MG_OFFERING, MG_WAIT_ANSWER, MG_APPLYING };
+struct mg_wait {
+  json_t *id;       /* the request's id (a reference), NULL when none waits */
+  int64_t since_ms; /* monotonic */
+};
+struct mg_part {
+  struct mg_part *next;
+  struct sig_peer *peer;
+  char cid[LY_ID_MAX];
+  uint64_t id[2];     /* transports by enum mg_dir; 0 = none */
+  uint8_t recv_state; /* enum mg_recv_state */
+  uint8_t dirty;      /* the room changed while an offer/answer was under way: offer again after */
+  int64_t recv_since; /* monotonic ms: when recv_state was last set */
+  struct mg_wait offer, answer, stats;
+  json_t *stats_items; /* media.stats: transports collected so far */
+  uint8_t stats_left;  /* STATS events still expected */
+};
+/* The participant's media in room cid, or NULL; make: create it. */
+struct mg_part *media_glue_part(struct sig *s, struct sig_peer *p, const char *cid, int make);
+/* Open the transport of a direction if it is not (LY_E* from media_create_transport). */
+int media_glue_open(struct sig *s, struct mg_part *mp, enum mg_dir dir);
+/* Ask the relay for a (new) offer on the receive transport, or mark it to
+ * be asked once the offer/answer under way is done. */
+void media_glue_offer_again(struct sig *s, struct mg_part *mp);
+/* Keep a request waiting for the relay (takes a reference to c->req_id). */
+void media_glue_wait(struct sig *s, struct sig_conn *c, struct mg_wait *w);
+/* Close the transport of a direction (its waiting requests fail). */
+void media_glue_close(struct sig *s, struct mg_part *mp, enum mg_dir dir);
+/* The participant left room cid / the room closed: transports closed, state freed. */
+void media_glue_leave(struct sig *s, const char *cid, struct sig_peer *p);
+void media_glue_room_closed(struct sig *s, const char *cid);
+/* Waiting requests older than the relay should take are answered media.timeout. */
+void media_glue_sweep(struct sig *s, int64_t now_mono);
+/* sig_destroy: free every participant's state (no commands, no replies). */
+void media_glue_free_all(struct sig *s);
 
 /* --- chat.c --------------------------------------------------------------- */
 /* Store a chat message (audited) and return its JSON view. */

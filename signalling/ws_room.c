@@ -1,6 +1,5 @@
 /* signalling/ws_room.c — rooms and chat over the socket: room.join,
- * room.leave, chat.send, chat.history, and the media.* types reserved for
- * the media relay (answered media.not_live until it arrives).
+ * room.leave, chat.send, chat.history (the media.* messages are ws_media.c's).
  *
  * A participant joins once the doctor has called (called or in_call); when
  * the patient and the doctor are both in, the consultation goes in_call.
@@ -128,9 +127,4 @@ int ws_room_history(struct sig *s, struct sig_conn *c, json_t *data, json_t **re
     return ly_error_set(e, rc, NULL, NULL, NULL);
   *reply = json_pack("{s:s, s:o}", "consultation_id", cid, "items", items);
   return 0;
-}
-
-int ws_room_media(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e) {
-  return ly_error_set(e, LY_EAGAIN, "media.not_live", "Audio and video are not available yet; use the chat.",
-                      "音视频功能尚未开放，请使用文字问诊。");
 }

@@ -1,8 +1,10 @@
 // The doctor's console (问诊台): confirm identity (password again — the
 // real-name check at the start of each console session, DESIGN §3.2), set
 // presence (online / busy / away), watch the waiting queue pushed live, call
-// the next patient or a given one, and run each called consultation: its chat,
-// end, or no-show. Everything goes over /ws; reconnects resume the session
+// the next patient or a given one, and run each called consultation: its video
+// call (web/call.js), chat, end, or no-show. #/doctor/console?join=<id> also
+// enters that consultation's room (a remote consultation the doctor takes part
+// in). Everything goes over /ws; reconnects resume the session
 // (session.resume) so the check and the rooms survive a network blip.
 
 import { t, formatDateTime } from '../i18n.js';
@@ -10,6 +12,7 @@ import { api, errorText } from '../api.js';
 import { h, pageHeader } from '../ui.js';
 import { backLink } from '../home.js';
 import { getSocket } from '../ws.js';
+import { startCall } from '../call.js';
 import { ensureStyles, localName, stateText } from '../patient/waiting.js';
 
 const LIVE = new Set(['called', 'in_call']);
@@ -22,9 +25,11 @@ export function render(main, ctx) {
   const alive = () => {
     if (ctx.alive()) return true;
     offs.splice(0).forEach((off) => off());
+    for (const r of st.rooms.values()) r.call?.stop();
     return false;
   };
   const ask = (type, data = {}) => ws.request(type, data);
+  const joinId = new URLSearchParams(location.hash.split('?')[1] || '').get('join');
 
   const conn = h('p', { class: 'conn-status', role: 'status' });
   const problem = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -78,10 +83,33 @@ export function render(main, ctx) {
         }, t(`followup.presence.${s}`)))));
   }
 
+  // A room of the console: its consultation, chat and, while it is live, the call.
+  function keep(c, chat, participants = []) {
+    const r = st.rooms.get(c.id) || { names: new Map() };
+    r.call?.stop();
+    Object.assign(r, { c, chat, call: null });
+    for (const p of participants) r.names.set(p.account_id, localName(p));
+    st.rooms.set(c.id, r);
+    if (LIVE.has(c.state)) {
+      r.call = startCall(ws, { cid: c.id, me: ctx.account.id, names: r.names, onHangUp: () => hangUp(r) });
+    }
+  }
+
+  // The consultation's doctor ends it; another doctor in it (a remote consultation) leaves.
+  async function hangUp(r) {
+    const owner = r.c.doctor && r.c.doctor.id === ctx.account.id;
+    try {
+      if (owner) r.c = (await ask('call.end', { consultation_id: r.c.id })).consultation;
+      else await ask('room.leave', { consultation_id: r.c.id });
+      if (!owner) st.rooms.delete(r.c.id);
+      drawRooms();
+    } catch (err) { fail(err); }
+  }
+
   async function call(type, data) {
     try {
       const r = await ask(type, data);
-      st.rooms.set(r.consultation.id, { c: r.consultation, chat: [] });
+      keep(r.consultation, [], r.participants);
       clearProblem();
       drawRooms();
     } catch (err) { fail(err); }
@@ -131,6 +159,7 @@ export function render(main, ctx) {
       h('div', { class: 'detail-head' },
         h('h2', { class: 'section-title', text: localName(c.patient) }),
         h('span', { class: 'pill pill-info', text: stateText(c.state) })),
+      live && r.call ? r.call.el : null,
       h('p', { class: 'list-sub', text: t('console.room_sub', { icd: c.icd10, note: r.note || '' }) }),
       h('div', { class: 'chat' }, log, live ? h('form', { class: 'chat-form', onsubmit: send }, input,
         h('button', { type: 'submit', class: 'btn btn-primary' }, t('followup.send'))) : null),
@@ -148,13 +177,16 @@ export function render(main, ctx) {
       : [h('section', { class: 'card card-pad' }, h('p', { class: 'search-empty', text: t('console.no_rooms') }))]));
   }
 
-  // Consultations already called or in a call (after a reload): join their rooms again.
+  // Consultations already called or in a call (after a reload), and the one
+  // named by ?join=: join their rooms again.
   async function rejoin() {
     const lists = await Promise.all([...LIVE].map((s) => api('GET', `/api/v1/consultations?state=${s}&limit=20`)));
-    for (const c of lists.flatMap((l) => l.items || [])) {
+    const ids = new Set(lists.flatMap((l) => l.items || []).map((c) => c.id));
+    if (joinId) ids.add(joinId);
+    for (const id of ids) {
       try {
-        const r = await ask('room.join', { consultation_id: c.id });
-        st.rooms.set(c.id, { c: r.consultation, chat: r.chat });
+        const r = await ask('room.join', { consultation_id: id });
+        keep(r.consultation, r.chat, r.participants);
       } catch (err) { fail(err); }
     }
     drawRooms();
@@ -187,7 +219,10 @@ export function render(main, ctx) {
   on('presence.changed', (d) => { if (d.doctor_id === ctx.account.id) { st.presence = d.state; drawPresence(); } });
   on('consultation.state', (d) => {
     const r = st.rooms.get(d.consultation_id);
-    if (r) { r.c = d.consultation; drawRooms(); }
+    if (!r) return;
+    r.c = d.consultation;
+    if (!LIVE.has(d.state)) { r.call?.stop(); r.call = null; }
+    drawRooms();
   });
   on('chat.message', (d) => {
     const r = st.rooms.get(d.consultation_id);
@@ -197,7 +232,12 @@ export function render(main, ctx) {
     const r = st.rooms.get(d.consultation_id);
     if (r && d.account_id !== ctx.account.id) { r.note = t(key); drawRooms(); }
   };
-  on('room.joined', (d) => note({ ...d, account_id: d.participant.account_id }, 'console.patient_in'));
+  on('room.joined', (d) => {
+    note({ ...d, account_id: d.participant.account_id }, 'console.patient_in');
+    const r = st.rooms.get(d.consultation_id);
+    r?.names.set(d.participant.account_id, localName(d.participant));
+    r?.call?.setName(d.participant.account_id, localName(d.participant));
+  });
   on('room.left', (d) => note(d, 'console.patient_left'));
   on('room.connection', (d) => note(d, d.connected ? 'console.patient_in' : 'console.patient_reconnecting'));
   offs.push(ws.onState((s) => {

@@ -37,6 +37,10 @@ function controls(r, me, reload) {
   if (mine && ['requested', 'accepted', 'scheduled'].includes(r.state)) {
     out.push(button(t('remote.cancel'), 'cancel', () => act(r, 'cancel', { reason: text.value }, status, reload)));
   }
+  if (mine && r.state === 'scheduled' && r.consultation_id) { /* the call: once the specialist has called the patient in */
+    out.push(h('a', { class: 'btn btn-primary', 'data-action': 'join-call',
+      href: `#/doctor/console?join=${encodeURIComponent(r.consultation_id)}` }, t('remote.join_call')));
+  }
   if (mine && r.state === 'completed' && !r.referral_id) {
     out.push(button(t('remote.refer_up'), 'refer-up', () => act(r, 'refer-up', { urgency: 'routine' }, status, reload),
       'btn-primary'));

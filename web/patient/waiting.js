@@ -1,7 +1,8 @@
 // The waiting room of one online follow-up (patient): check in, see your
 // place in the doctor's queue, the estimated wait and whether the doctor is
 // online — all pushed live over /ws; when the doctor calls, enter the room and
-// chat; when it is over, rate it. Opened from book.js (the follow-up screen).
+// chat and see each other (web/call.js); when it is over, rate it. Opened from
+// book.js (the follow-up screen).
 //
 // Reconnects are handled: after each (re)connection the earlier session is
 // taken back with session.resume (same place in the queue, same room, missed
@@ -11,6 +12,7 @@ import { t, tOr, formatDateTime, getLang } from '../i18n.js';
 import { api, errorText } from '../api.js';
 import { h, pageHeader } from '../ui.js';
 import { getSocket } from '../ws.js';
+import { startCall } from '../call.js';
 
 const OPEN = new Set(['booked', 'waiting', 'called', 'in_call']);
 
@@ -42,10 +44,13 @@ export function render(main, ctx, consultation, { onBack } = {}) {
   ensureStyles();
   const ws = getSocket();
   const offs = [];
-  const st = { c: consultation, place: null, presence: 'away', joined: false, chat: [], resume: null, lastSeq: 0 };
+  const st = { c: consultation, place: null, presence: 'away', joined: false, chat: [], resume: null, lastSeq: 0,
+    call: null, names: new Map() };
+  const endCall = () => { st.call?.stop(); st.call = null; };
   const alive = () => {
     if (ctx.alive()) return true;
     offs.splice(0).forEach((off) => off());
+    endCall();
     return false;
   };
 
@@ -91,7 +96,7 @@ export function render(main, ctx, consultation, { onBack } = {}) {
       }));
       if (st.presence === 'away') facts.push(h('p', { class: 'notice notice-warn', text: t('followup.doctor_away') }));
     }
-    if (c.state === 'called') {
+    if (c.state === 'called' || (c.state === 'in_call' && !st.joined)) {
       facts.push(h('div', { class: 'calling', role: 'alert' },
         h('h2', { class: 'calling-title', text: t('followup.calling') }),
         h('button', { type: 'button', class: 'btn btn-primary btn-block', onclick: join }, t('followup.join'))));
@@ -130,10 +135,18 @@ export function render(main, ctx, consultation, { onBack } = {}) {
         drawChat();
       } catch (err) { fail(err); }
     } }, input, h('button', { type: 'submit', class: 'btn btn-primary' }, t('followup.send')));
-    room.replaceChildren(h('h2', { class: 'section-title', text: t('followup.chat_title') }),
-      h('p', { class: 'field-hint', text: t('followup.media_soon') }),
+    endCall();
+    st.call = startCall(ws, { cid: st.c.id, me: ctx.account.id, names: st.names, onHangUp: hangUp });
+    room.replaceChildren(st.call.el, h('h2', { class: 'section-title', text: t('followup.chat_title') }),
       h('div', { class: 'chat' }, h('ul', { class: 'chat-log', 'aria-live': 'polite' }), form));
     drawChat();
+  }
+
+  async function hangUp() {
+    endCall();
+    st.joined = false;
+    drawStatus();
+    try { await ask('room.leave', { consultation_id: st.c.id }); } catch (err) { fail(err); }
   }
 
   function drawAfter() {
@@ -174,6 +187,7 @@ export function render(main, ctx, consultation, { onBack } = {}) {
       st.c = r.consultation;
       st.chat = r.chat;
       st.joined = true;
+      for (const p of r.participants || []) st.names.set(p.account_id, localName(p));
       buildRoom();
       drawStatus();
     } catch (err) { fail(err); }
@@ -217,8 +231,12 @@ export function render(main, ctx, consultation, { onBack } = {}) {
   on('presence.changed', (d) => { if (d.doctor_id === st.c.doctor.id) { st.presence = d.state; drawStatus(); } });
   on('consultation.state', (d) => {
     st.c = d.consultation;
-    if (!['called', 'in_call'].includes(d.state)) st.joined = false;
+    if (!['called', 'in_call'].includes(d.state)) { st.joined = false; endCall(); }
     drawStatus();
+  });
+  on('room.joined', (d) => {
+    st.names.set(d.participant.account_id, localName(d.participant));
+    st.call?.setName(d.participant.account_id, localName(d.participant));
   });
   on('chat.message', (d) => { st.chat.push(d.message); drawChat(); });
   const connText = (s) => {

@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "media/dtls.h"
 #include "media/media.h"
+#include "media/media_internal.h" /* the service side's room placement */
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/sdp.h"
@@ -648,6 +649,37 @@ static void test_bad_commands(void **state) {
   media_stop(m); /* with a live transport: no leak, no event */
 }
 
+/* A closed transport names its room, so the service side releases the
+ * room's placement: rooms of ended calls do not pile up until no new room
+ * can be placed (regression: CLOSED used to come without the room). */
+static void test_room_placement_released(void **state) {
+  (void)state;
+  struct media *m = start(0);
+  char room[16];
+  for (int i = 0; i < 3; i++) {
+    uint64_t id;
+    snprintf(room, sizeof room, "call%d", i);
+    assert_int_equal(media_create_transport(m, room, "p1", MEDIA_SEND, &id), 0);
+    struct media_event *ev = wait_event(m, MEDIA_EV_CREATED, id, 2000);
+    assert_non_null(ev);
+    media_event_free(ev);
+    assert_int_equal(m->n_rooms, 1);
+    struct media_metrics mm;
+    media_metrics(m, &mm);
+    assert_int_equal(mm.rooms, 1);
+    assert_int_equal(media_close_transport(m, id), 0);
+    ev = wait_event(m, MEDIA_EV_CLOSED, id, 2000);
+    assert_non_null(ev);
+    assert_string_equal(ev->room, room);
+    media_event_free(ev);
+    assert_int_equal(m->n_rooms, 0);
+    media_metrics(m, &mm);
+    assert_int_equal(mm.rooms, 0);
+    assert_int_equal(mm.transports, 0);
+  }
+  media_stop(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_forward_audio, pair_setup, pair_teardown),
@@ -659,6 +691,7 @@ int main(void) {
       cmocka_unit_test(test_consent_timeout),
       cmocka_unit_test(test_silence),
       cmocka_unit_test(test_bad_commands),
+      cmocka_unit_test(test_room_placement_released),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,110 @@
+// Helpers for the video-call tests (call.test.mjs, call3.test.mjs): signing
+// in through the UI, and reading a page's call from its RTCPeerConnections
+// (web/call.js exposes them as window.__lianyiCall = { pub, sub }).
+
+import assert from 'node:assert/strict';
+
+export const BASE = (process.env.LIANYI_URL || '').replace(/\/+$/, '');
+export const PASSWORD = 'lianyi-demo';
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function signIn(s, dict, username) {
+  await s.page.goto(`${BASE}/#/login`);
+  await s.page.getByLabel(dict['login.username'], { exact: true }).fill(username);
+  await s.page.getByLabel(dict['login.password'], { exact: true }).fill(PASSWORD);
+  await s.page.getByLabel(dict['login.password'], { exact: true }).press('Enter');
+  await s.page.waitForFunction(() => document.getElementById('app')?.dataset.route?.includes('/home'));
+}
+
+export async function open(s, hash) {
+  await s.page.goto(`${BASE}/${hash}`);
+  await s.page.waitForFunction((h) => document.getElementById('app')?.dataset.route === h, hash);
+}
+
+// The doctor's console: confirm identity, go online.
+export async function consoleReady(s, dict, hash = '#/doctor/console') {
+  await open(s, hash);
+  await s.page.getByLabel(dict['console.password'], { exact: true }).fill(PASSWORD);
+  await s.page.getByRole('button', { name: dict['console.verify'], exact: true }).click();
+  await s.page.getByText(dict['console.verified']).waitFor();
+  await s.page.locator('[data-presence="online"]').click();
+  await s.page.locator('[data-presence="online"][aria-pressed="true"]').waitFor();
+}
+
+// Inbound RTP of the page's receive connection: [{ssrc, kind, codec, packetsReceived, packetsLost, framesDecoded}].
+export function inbound(page) {
+  return page.evaluate(async () => {
+    const sub = window.__lianyiCall?.sub;
+    if (!sub) return [];
+    const report = await sub.getStats();
+    const out = [];
+    report.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      out.push({ ssrc: s.ssrc, kind: s.kind, codec: report.get(s.codecId)?.mimeType || '', track: s.trackIdentifier,
+        packetsReceived: s.packetsReceived || 0, packetsLost: s.packetsLost || 0, framesDecoded: s.framesDecoded || 0 });
+    });
+    return out;
+  });
+}
+
+export function states(page) {
+  return page.evaluate(() => ({ pub: window.__lianyiCall?.pub?.connectionState, sub: window.__lianyiCall?.sub?.connectionState }));
+}
+
+// Waits until the page receives `senders` Opus and `senders` VP8 streams that carry packets.
+export async function waitFlowing(page, senders, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await inbound(page);
+    const audio = s.filter((x) => x.codec === 'audio/opus' && x.packetsReceived > 0);
+    const video = s.filter((x) => x.codec === 'video/VP8' && x.packetsReceived > 0 && x.framesDecoded > 0);
+    if (audio.length >= senders && video.length >= senders) return s;
+    if (Date.now() > end) throw new Error(`no media from ${senders} sender(s): ${JSON.stringify(s)} ${JSON.stringify(await states(page))}`);
+    await sleep(250);
+  }
+}
+
+// Samples every second for `seconds`: each live stream's packets keep growing,
+// loss stays under 1%, video decodes frames. Returns the last sample's figures.
+export async function assertGrowing(page, who, senders, seconds = 6) {
+  const first = await waitFlowing(page, senders);
+  let prev = first;
+  for (let i = 0; i < seconds; i++) {
+    await sleep(1000);
+    const now = await inbound(page);
+    for (const s of now.filter((x) => x.packetsReceived > 0)) {
+      const before = prev.find((x) => x.ssrc === s.ssrc);
+      if (before) assert.ok(s.packetsReceived > before.packetsReceived, `${who}: ${s.kind} ${s.ssrc} stalled at ${s.packetsReceived}`);
+    }
+    prev = now;
+  }
+  const live = prev.filter((x) => x.packetsReceived > 0);
+  const figures = live.map((s) => {
+    const start = first.find((x) => x.ssrc === s.ssrc);
+    const loss = s.packetsLost / (s.packetsReceived + s.packetsLost);
+    assert.ok(loss < 0.01, `${who}: ${s.kind} loss ${(100 * loss).toFixed(2)}%`);
+    if (s.kind === 'video') assert.ok(s.framesDecoded > 0, `${who}: no video frame decoded`);
+    return { kind: s.kind, codec: s.codec, packets: s.packetsReceived, grew: s.packetsReceived - (start?.packetsReceived || 0),
+      lost: s.packetsLost, framesDecoded: s.framesDecoded };
+  });
+  assert.equal(figures.filter((f) => f.codec === 'audio/opus').length, senders, `${who}: Opus streams ${JSON.stringify(figures)}`);
+  assert.equal(figures.filter((f) => f.codec === 'video/VP8').length, senders, `${who}: VP8 streams ${JSON.stringify(figures)}`);
+  console.log(`${who}: ${JSON.stringify(figures)}`);
+  return figures;
+}
+
+// A value from the server's /metrics.
+export async function metric(name) {
+  const text = await (await fetch(`${BASE}/metrics`)).text();
+  const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+  return m ? Number(m[1]) : NaN;
+}
+
+export async function until(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(200);
+  }
+}
