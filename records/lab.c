@@ -139,6 +139,27 @@ static int lab_validate(const struct records_ctx *cx, const struct lab_order_new
   return 0;
 }
 
+/* A consultation the order cites must be the ordering doctor's own with this
+ * patient (as for a prescription): else another patient's consultation could
+ * be tied to this record. LY_EFORBIDDEN (records.consultation_mismatch). */
+static int lab_consultation_ok(const struct records_ctx *cx, const struct records_actor *who,
+                               const struct lab_order_new *in, struct ly_error *e) {
+  static const char *sql = "SELECT 1 FROM consultations WHERE id = ?1 AND patient_id = ?2 AND doctor_id = ?3";
+  if (!in->consultation_id || !in->consultation_id[0]) return 0;
+  sqlite3_stmt *st = ly_db_stmt(cx->db, sql);
+  if (!st) return LY_EDB;
+  ly_db_bind_text(st, 1, in->consultation_id);
+  ly_db_bind_text(st, 2, in->patient_id);
+  ly_db_bind_text(st, 3, who->id);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc == SQLITE_ROW) return 0;
+  if (rc != SQLITE_DONE) return ly_db_rc(cx->db, rc);
+  return ly_error_set(e, LY_EFORBIDDEN, "records.consultation_mismatch",
+                      "A test order may only cite your own consultation with this patient.",
+                      "检验检查单只能关联您本人与该患者的问诊。");
+}
+
 static int lab_insert(const struct records_ctx *cx, const struct records_actor *who,
                       const struct lab_order_new *in, const char *id) {
   static const char *sql =
@@ -173,6 +194,7 @@ int lab_order(const struct records_ctx *cx, const struct records_actor *who, con
   int rc = ly_db_begin(cx->db);
   if (rc) return records_done(e, rc);
   rc = lab_validate(cx, in, e);
+  if (rc == 0) rc = lab_consultation_ok(cx, who, in, e);
   if (rc == 0) rc = ly_id_new("lab", id_out, LY_ID_MAX);
   if (rc == 0) rc = lab_insert(cx, who, in, id_out);
   if (rc == 0)

@@ -357,9 +357,10 @@ int auth_logout(struct ly_server *srv, const char *token) {
  * contracts) add their statement here. A statement whose tables do not
  * exist fails to prepare and is skipped. */
 static const char *const doctor_links[] = {
-    "SELECT 1 FROM consultations WHERE doctor_id = ?1 AND patient_id = ?2 LIMIT 1",
+    /* a booking cancelled before the call never made the doctor the patient's */
+    "SELECT 1 FROM consultations WHERE doctor_id = ?1 AND patient_id = ?2 AND state <> 'cancelled' LIMIT 1",
     "SELECT 1 FROM consultation_participants cp JOIN consultations c ON c.id = cp.consultation_id"
-    " WHERE cp.account_id = ?1 AND c.patient_id = ?2 LIMIT 1",
+    " WHERE cp.account_id = ?1 AND c.patient_id = ?2 AND c.state <> 'cancelled' LIMIT 1",
     /* referral/: the family doctor; the referrer; the receiving GP or department */
     "SELECT 1 FROM family_doctor_contracts WHERE doctor_id = ?1 AND patient_id = ?2 AND state = 'active'"
     " LIMIT 1",

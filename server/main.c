@@ -11,6 +11,7 @@
 #include "insurance/statement.h"
 #include "records/diagnosis.h"
 #include "rx/prescription.h"
+#include "server/http.h"
 #include "server/server.h"
 #include "server/server_internal.h"
 
@@ -147,6 +148,33 @@ static int cmd_rx_verify(int argc, char **argv) {
   return prescription_verify_main(argv[3], argc == 5 ? argv[4] : NULL, stdout, stderr);
 }
 
+/* lianyi routes --json — the route table as JSON (method, pattern, roles,
+ * public, name), for tests/integration/authz_matrix.test.mjs: a route added
+ * without a row in its table fails that test. Not in the usage text. */
+static int cmd_routes(int argc, char **argv) {
+  static const char *const role_names[] = {"patient",        "doctor", "pharmacist",
+                                           "pharmacy_staff", "admin",  "supervisor"};
+  if (argc != 3 || strcmp(argv[2], "--json") != 0) {
+    fprintf(stderr, "usage: lianyi routes --json\n");
+    return 2;
+  }
+  json_t *arr = json_array();
+  for (const struct ly_route *r = ly_routes; arr && r->pattern != NULL; r++) {
+    char method[16];
+    json_t *roles = json_array();
+    http_methods_str((unsigned)r->method, method, sizeof(method));
+    for (size_t i = 0; roles && i < sizeof(role_names) / sizeof(role_names[0]); i++)
+      if (r->roles & (1u << i)) json_array_append_new(roles, json_string(role_names[i]));
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s, s:o, s:b, s:s}", "method", method, "pattern", r->pattern, "roles", roles,
+                       "public", (r->flags & LY_ROUTE_PUBLIC) != 0, "name", r->name));
+  }
+  int rc = arr && json_dumpf(arr, stdout, JSON_INDENT(1)) == 0 ? 0 : 1;
+  json_decref(arr);
+  printf("\n");
+  return rc;
+}
+
 static const struct {
   const char *word1, *word2; /* word2 NULL: a one-word command */
   int (*run)(int argc, char **argv);
@@ -156,6 +184,7 @@ static const struct {
     {"claims", "statement", cmd_claims_statement},
     {"import", "diagnoses", cmd_import_diagnoses},
     {"rx", "verify", cmd_rx_verify},
+    {"routes", NULL, cmd_routes},
 };
 
 int main(int argc, char **argv) {

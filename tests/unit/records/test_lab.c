@@ -151,11 +151,32 @@ static void test_bad_input(void **state) {
   json_decref(list);
 }
 
+/* A cited consultation must be the orderer's own with this patient. */
+static void test_consultation_must_match(void **state) {
+  struct fixture *f = *state;
+  struct ly_error e;
+  char id[LY_ID_MAX];
+  fx_consultation(f, "con_a1", "pat_1", "doc_a", "fac_c", "ended");
+  fx_consultation(f, "con_a2", "pat_2", "doc_a", "fac_c", "ended");
+  fx_consultation(f, "con_b1", "pat_1", "doc_b", "fac_h", "ended");
+  struct lab_order_new in = {"pat_1", "con_a2", "fac_h", "lab", "HBA1C", "糖化血红蛋白", ""};
+  assert_int_equal(lab_order(&f->cx, &FX_DOC_A, &in, id, &e), LY_EFORBIDDEN); /* another patient's */
+  assert_string_equal(e.code, "records.consultation_mismatch");
+  in.consultation_id = "con_b1";
+  assert_int_equal(lab_order(&f->cx, &FX_DOC_A, &in, id, &e), LY_EFORBIDDEN); /* another doctor's */
+  in.consultation_id = "con_none";
+  assert_int_equal(lab_order(&f->cx, &FX_DOC_A, &in, id, &e), LY_EFORBIDDEN);
+  assert_int_equal(fx_int(f, "SELECT count(*) FROM lab_orders"), 0);
+  in.consultation_id = "con_a1";
+  assert_int_equal(lab_order(&f->cx, &FX_DOC_A, &in, id, &e), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_path_and_flags, setup, teardown),
       cmocka_unit_test_setup_teardown(test_transition_table, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_consultation_must_match, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
