@@ -155,13 +155,31 @@ static struct room *room_by_name(struct worker *w, const char *name) {
   return NULL;
 }
 
-static void emit_recording(struct worker *w, struct room *r, int on, int64_t duration_ms) {
+/* err != 0: the recording ended on a write error (err, code media.recording_io). */
+static void emit_recording(struct worker *w, struct room *r, int on, int64_t duration_ms, int err) {
   struct media_event *ev = worker_event(w, MEDIA_EV_RECORDING, NULL);
   if (ev == NULL) return;
   snprintf(ev->room, sizeof ev->room, "%s", r->name);
   snprintf(ev->path, sizeof ev->path, "%s", r->rec_path);
   ev->recording = (uint8_t)on;
   ev->duration_ms = duration_ms;
+  if (err != 0) {
+    ev->err = err;
+    snprintf(ev->code, sizeof ev->code, "%s", "media.recording_io");
+    snprintf(ev->message, sizeof ev->message, "%s", "The recording could not be written completely.");
+  }
+  worker_emit(w, ev);
+}
+
+/* A recording command refused: the error names the room (no transport), so
+ * the service side knows which recording it was about. */
+static void record_error(struct worker *w, const char *room, int err, const char *code, const char *msg) {
+  struct media_event *ev = worker_event(w, MEDIA_EV_ERROR, NULL);
+  if (ev == NULL) return;
+  snprintf(ev->room, sizeof ev->room, "%s", room);
+  ev->err = err;
+  snprintf(ev->code, sizeof ev->code, "%s", code);
+  snprintf(ev->message, sizeof ev->message, "%s", msg);
   worker_emit(w, ev);
 }
 
@@ -173,32 +191,32 @@ void worker_record_stop(struct worker *w, struct room *r) {
   r->rec = NULL;
   if (rc != 0)
     worker_emit_error(w, 0, rc, "media.recording_io", "The recording could not be written completely.");
-  emit_recording(w, r, 0, dur);
+  emit_recording(w, r, 0, dur, rc);
 }
 
 static void cmd_record(struct worker *w, const struct media_cmd *c) {
   struct room *r = room_by_name(w, c->room);
   if (r == NULL) {
-    worker_emit_error(w, 0, LY_ENOTFOUND, "media.no_such_room", "No such room.");
+    record_error(w, c->room, LY_ENOTFOUND, "media.no_such_room", "No such room.");
   } else if (c->type == CMD_UNRECORD) {
     if (r->rec == NULL)
-      worker_emit_error(w, 0, LY_ESTATE, "media.not_recording", "The room is not being recorded.");
+      record_error(w, c->room, LY_ESTATE, "media.not_recording", "The room is not being recorded.");
     else
       worker_record_stop(w, r);
   } else if (r->rec != NULL) {
-    worker_emit_error(w, 0, LY_ESTATE, "media.already_recording", "The room is already being recorded.");
+    record_error(w, c->room, LY_ESTATE, "media.already_recording", "The room is already being recorded.");
   } else {
     r->rec = calloc(1, sizeof *r->rec);
     int rc = r->rec ? recorder_open(r->rec, c->sdp, worker_now(w)) : LY_ENOMEM;
     if (rc != 0) {
       free(r->rec);
       r->rec = NULL;
-      worker_emit_error(w, 0, rc, rc == LY_EEXIST ? "media.recording_exists" : "media.recording_io",
-                        "The recording file could not be created.");
+      record_error(w, c->room, rc, rc == LY_EEXIST ? "media.recording_exists" : "media.recording_io",
+                   "The recording file could not be created.");
       return;
     }
     snprintf(r->rec_path, sizeof r->rec_path, "%s", c->sdp);
-    emit_recording(w, r, 1, 0);
+    emit_recording(w, r, 1, 0, 0);
   }
 }
 
@@ -319,7 +337,10 @@ static void tick(struct worker *w, int64_t now) {
   if (report) w->next_report_ms = now + REPORT_MS;
   for (unsigned i = 0; i < w->max; i++) {
     struct transport *t = &w->t[i];
-    if (w->rooms[i].rec) recorder_tick(w->rooms[i].rec, now);
+    if (w->rooms[i].rec) {
+      recorder_tick(w->rooms[i].rec, now);
+      if (w->rooms[i].rec->err != 0) worker_record_stop(w, &w->rooms[i]); /* disk full: stop, not the call */
+    }
     if (t->state == TS_FREE) continue;
     transport_tick(w, t, now);
     if (report && t->state == TS_CONNECTED) router_tick(w, t, now);

@@ -222,6 +222,7 @@ int h_consultations_ws_init(struct ly_server *srv) {
       .resume_window_ms = srv->cfg.resume_window_ms,
       .max_sessions = srv->cfg.max_connections,
       .media = srv->media,
+      .data_dir = srv->cfg.data,
   };
   int rc = sig_create(&host, &srv->sig);
   if (rc != 0) LY_ERROR(&srv->log, "sig.init_failed", "cannot start signalling: %s", ly_strerror(rc));

@@ -45,6 +45,10 @@ const struct ly_route ly_routes[] = {
      "consultations.rating_put"},
     {LY_GET, "/api/v1/consultations/{id}/rating", h_consultations_rating_get, LY_ROLE_PATIENT | LY_ROLE_SUPERVISOR, 0,
      "consultations.rating_get"},
+    {LY_GET, "/api/v1/consultations/{id}/recordings", h_recordings_list,
+     LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "consultations.recordings"},
+    {LY_GET, "/api/v1/consultations/{id}/recording", h_recordings_get,
+     LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "consultations.recording"},
 
     /* the doctor directory (名医团队) */
     {LY_GET, "/api/v1/doctors", h_doctors_list, ANY, 0, "doctors.list"},

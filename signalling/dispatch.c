@@ -49,6 +49,8 @@ static const struct route routes[] = {
     {"media.unsubscribe", ws_media_unsubscribe, R_PATIENT | R_DOCTOR},
     {"media.mute", ws_media_mute, R_PATIENT | R_DOCTOR},
     {"media.stats", ws_media_stats, R_PATIENT | R_DOCTOR},
+    {"recording.consent", ws_recording_consent, R_PATIENT},
+    {"recording.get", ws_recording_get, R_PATIENT | R_DOCTOR},
 };
 
 static const struct route *find(const char *type) {

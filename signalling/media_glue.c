@@ -320,6 +320,7 @@ static void on_signal(struct sig *s, struct mg_part *mp, const struct media_even
 
 static void on_event(struct sig *s, const struct media_event *ev) {
   enum mg_dir dir = MG_SEND;
+  if (recording_on_event(s, ev)) return;
   if (ev->type == MEDIA_EV_ROOM_CHANGED) {
     on_room_changed(s, ev);
     return;
@@ -335,6 +336,7 @@ static void on_event(struct sig *s, const struct media_event *ev) {
       break;
     case MEDIA_EV_CONNECTED:
       state_event(s, mp, dir, "connected", NULL);
+      if (dir == MG_SEND) recording_maybe_start(s, mp->cid);
       break;
     case MEDIA_EV_FAILED:
       state_event(s, mp, dir, "failed", ev->code);
@@ -356,7 +358,7 @@ static void on_event(struct sig *s, const struct media_event *ev) {
       on_signal(s, mp, ev);
       break;
     default:
-      break; /* recordings are not started from signalling */
+      break; /* recordings: recording.c */
   }
 }
 

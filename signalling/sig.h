@@ -52,6 +52,9 @@ struct sig_host {
    * NULL: the media.* messages answer media.not_live. Its events come in
    * through sig_media_events(). */
   struct media *media;
+  /* The data directory (recordings go to DATA/recordings/), lent; NULL: no
+   * recordings. */
+  const char *data_dir;
 };
 
 /* Make the service and normalise consultations left in a live state by a

@@ -70,6 +70,7 @@ struct sig_ring {
 };
 
 struct sig_acct;
+struct media_event;
 struct sig_room;
 struct sig_conn;
 
@@ -118,6 +119,7 @@ struct sig_room {
   char patient_account[LY_ID_MAX];
   enum lc_state state;
   int64_t since_mono; /* when the room entered its current state */
+  uint8_t rec;        /* recording.c: enum rec_state */
   uint8_t n;
   struct sig_peer *members[SIG_ROOM_MEMBERS];
 };
@@ -355,6 +357,17 @@ void media_glue_room_closed(struct sig *s, const char *cid);
 void media_glue_sweep(struct sig *s, int64_t now_mono);
 /* sig_destroy: free every participant's state (no commands, no replies). */
 void media_glue_free_all(struct sig *s);
+
+/* --- recording.c: consent, and the relay's recorder for a room ------------ */
+enum rec_state { REC_OFF = 0, REC_STARTING, REC_ON, REC_OVER };
+/* Start recording room cid if the call is on, the patient consented and a
+ * send transport exists (called when one connects, and on consent). */
+void recording_maybe_start(struct sig *s, const char *cid);
+/* A relay event about a recording (MEDIA_EV_RECORDING, or a refused record
+ * command naming its room): handled, 1; anything else, 0. */
+int recording_on_event(struct sig *s, const struct media_event *ev);
+int ws_recording_consent(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
+int ws_recording_get(struct sig *s, struct sig_conn *c, json_t *data, json_t **reply, struct ly_error *e);
 
 /* --- chat.c --------------------------------------------------------------- */
 /* Store a chat message (audited) and return its JSON view. */

@@ -109,6 +109,13 @@ export const ROWS = {
     params: (o) => id(o.cons),
     own: { patient: 200, supervisor: 200 }, other: { patient: DENY, supervisor: 200 },
   },
+  // recordings: the consultation's doctor, its patient, supervisors (none recorded here: the list is
+  // empty and the file 404 — after the access check, so the other side still gets 403)
+  'consultations.recordings': { params: (o) => id(o.cons), own: READ, other: READ_OTHER },
+  'consultations.recording': {
+    params: (o) => id(o.cons),
+    own: { patient: 404, doctor: 404, supervisor: 404 }, other: { patient: DENY, doctor: DENY, supervisor: 404 },
+  },
 
   // --- the doctor directory ----------------------------------------------------
   'doctors.list': { own: ALL(200) },
