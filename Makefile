@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:8080
 DATA       ?= ./data
 
-.PHONY: all deps build build-asan run test test-unit test-integration test-e2e test-asan style fuzz bench clean format
+.PHONY: all deps build build-asan run test test-unit test-integration test-e2e test-asan style fuzz fuzz-ci bench clean format
 
 all: build
 
@@ -34,11 +34,13 @@ style:
 	@./scripts/check-style.sh
 
 # Every test: style, then unit + integration + e2e on the normal build, then
-# unit + integration again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# unit + integration again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then every fuzz target for FUZZ_CI_SECONDS (fuzz-ci).
 test: build build-asan style
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|integration' -j 2
+	$(MAKE) fuzz-ci
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -L unit
@@ -57,6 +59,11 @@ bench: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# CI (make test): every target FUZZ_CI_SECONDS under ASan+UBSan, JOBS at a time.
+FUZZ_CI_SECONDS ?= 30
+fuzz-ci: deps
+	FUZZ_JOBS=$(JOBS) ./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
