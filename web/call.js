@@ -60,9 +60,18 @@ export function startCall(ws, { cid, me, names = new Map(), onHangUp }) {
   const camBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'camera', onclick: toggleCam });
   const hangBtn = h('button', { type: 'button', class: 'btn btn-danger', 'data-action': 'hang-up',
     onclick: () => { stop(); if (onHangUp) onHangUp(); } }, t('call.hang_up'));
+  // recording.state / media.silent / media.weak_link (docs/signalling.md): a badge while the
+  // room is recorded, and notices that stay until the condition ends
+  const recBadge = h('span', { class: 'call-rec', hidden: true, 'data-testid': 'call-recording', text: t('call.recording_on') });
+  const notice = h('p', { class: 'call-notice', role: 'alert', 'data-testid': 'call-notice' });
+  const notices = new Map();
+  const note = (key, text) => {
+    if (text) notices.set(key, text); else notices.delete(key);
+    notice.textContent = [...notices.values()].join(' ');
+  };
   const el = h('section', { class: 'call', 'data-call': cid, 'aria-label': t('call.title') },
-    h('div', { class: 'call-head' }, h('h2', { class: 'section-title', text: t('call.title') }), quality),
-    h('div', { class: 'call-stage' }, grid, h('div', { class: 'call-self' }, local)), status,
+    h('div', { class: 'call-head' }, h('h2', { class: 'section-title', text: t('call.title') }), recBadge, quality),
+    h('div', { class: 'call-stage' }, grid, h('div', { class: 'call-self' }, local)), status, notice,
     h('div', { class: 'call-controls' }, micBtn, camBtn, hangBtn));
   const say = (key) => { status.textContent = key ? t(key) : ''; };
   const fail = (err) => { if (!st.stopped) status.textContent = errorText(err); };
@@ -181,7 +190,21 @@ export function startCall(ws, { cid, me, names = new Map(), onHangUp }) {
     }
   });
   on('media.muted', (d) => { const x = tile(d.account_id); x.muted[d.kind] = d.muted; drawBadge(x); });
-  on('media.weak_link', (d) => say(d.audio_only ? 'call.audio_only' : null));
+  on('media.weak_link', (d) => {
+    say(d.audio_only ? 'call.audio_only' : null);
+    note('weak', d.audio_only ? null : t('call.video_resumed'));
+    if (!d.audio_only) setTimeout(() => note('weak', null), 5000);
+  });
+  on('media.silent', (d) => {
+    if (d.account_id === me) return;
+    note(`silent:${d.account_id}`, d.silent ? t('call.mic_silent', { name: names.get(d.account_id) || t('call.participant') }) : null);
+  });
+  on('recording.state', (d) => {
+    recBadge.hidden = !d.recording;
+    note('rec', d.error ? t('call.recording_failed') : null);
+  });
+  ws.request('recording.get', { consultation_id: cid })
+    .then((r) => { if (!st.stopped) recBadge.hidden = !r.recording; }).catch(() => {});
   const timer = setInterval(() => { measure().catch(() => {}); }, STATS_MS);
 
   function stop() {

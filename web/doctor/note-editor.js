@@ -10,6 +10,7 @@ import { api, errorText } from '../api.js';
 import { h, pageHeader, loadingState, errorState } from '../ui.js';
 import { localName, formatDateTime, labeled, actionButton, formError, fill } from '../rx-view.js';
 import { conditionPicker } from './condition-picker.js';
+import { recordingPlayer } from '../recording-player.js';
 
 const FIELDS = [
   ['chief_complaint', 'note.chief_complaint', 1],
@@ -102,6 +103,7 @@ export function render(main, ctx, consultationId) {
       h('p', { class: 'page-intro', text: t('note.for', { patient: localName(consultation.patient), icd10: consultation.icd10 || '' }) }),
       message ? h('p', { class: 'notice', role: 'status', 'data-testid': 'note-message', text: message }) : null,
       editor(ctx, consultation, notes, load),
+      recordingPlayer(consultationId),
       signed.length ? h('section', { class: 'card card-pad' },
         h('h2', { class: 'section-title', text: t('note.versions') }),
         h('ul', { class: 'list' }, notes.slice().reverse().map(versionItem))) : null);

@@ -84,6 +84,7 @@ export function render(main, ctx, consultation, { onBack } = {}) {
     facts.push(h('div', { class: 'detail-head' },
       h('strong', { text: localName(c.doctor) }), presencePill(st.presence)));
     facts.push(h('p', { class: 'list-sub', text: t('followup.condition', { icd: c.icd10, state: stateText(c.state) }) }));
+    if (OPEN.has(c.state)) facts.push(consentBox());
     if (c.state === 'waiting' && st.place && st.place.position > 0) {
       facts.push(h('div', { class: 'queue-place' },
         h('span', { class: 'queue-unit', text: t('followup.position_before') }),
@@ -110,6 +111,17 @@ export function render(main, ctx, consultation, { onBack } = {}) {
     status.replaceChildren(...facts);
     room.hidden = !(st.joined && ['called', 'in_call'].includes(c.state));
     if (!OPEN.has(c.state)) drawAfter();
+  }
+
+  // The recording consent (Opus issue): asked before the call, changeable during it.
+  function consentBox() {
+    const pick = (consent) => ask('recording.consent', { consultation_id: st.c.id, consent })
+      .then((r) => { st.consent = r.consent; if (alive()) drawStatus(); }).catch(fail);
+    const btn = (val, key) => h('button', { type: 'button', class: `btn ${st.consent === val ? 'btn-primary' : 'btn-secondary'}`,
+      'aria-pressed': String(st.consent === val), 'data-consent': String(val), onclick: () => pick(val) }, t(key));
+    const said = st.consent == null ? 'recording.consent_ask' : st.consent ? 'recording.consent_yes' : 'recording.consent_no';
+    return h('div', { class: 'recording-consent', role: 'group', 'aria-label': t('recording.title'), 'data-testid': 'recording-consent' },
+      h('p', { class: 'field-hint', text: t(said) }), btn(true, 'recording.allow'), btn(false, 'recording.decline'));
   }
 
   function drawChat() {
@@ -214,6 +226,7 @@ export function render(main, ctx, consultation, { onBack } = {}) {
       }
       const info = await ask('session.get', {});
       st.resume = info.resume_token;
+      st.consent = (await ask('recording.get', { consultation_id: st.c.id }).catch(() => ({}))).consent;
       const p = await ask('presence.get', { doctor_id: st.c.doctor.id });
       st.presence = p.state;
       if (['booked', 'waiting'].includes(st.c.state)) {
