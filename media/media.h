@@ -43,16 +43,22 @@ struct media;
 #define MEDIA_LABEL_MAX 64
 
 struct media_config {
-  unsigned workers;             /* worker threads; 0 = one per online CPU */
-  uint16_t base_port;           /* worker i binds base_port + i; 0 = ephemeral ports (tests) */
-  const char *listen_ip;        /* bind address, e.g. "0.0.0.0"; NULL = "127.0.0.1" */
-  const char *candidate_ip;     /* address written into candidates; NULL = listen_ip, or
-                                   127.0.0.1 when listening on the wildcard */
-  uint32_t max_video_kbps;      /* REMB and b=AS cap for publishers; 0 = 1200 */
-  unsigned max_transports;      /* per worker; 0 = 512 */
-  unsigned queue_len;           /* command and event queue slots; 0 = 4096 */
-  uint32_t consent_timeout_ms;  /* 0 = 30000 (RFC 7675) */
-  uint32_t silence_ms;          /* MEDIA_EV_SILENCE after this long without voice; 0 = 10000 */
+  unsigned workers;            /* worker threads; 0 = one per online CPU */
+  uint16_t base_port;          /* worker i binds base_port + i; 0 = ephemeral ports (tests) */
+  const char *listen_ip;       /* bind address, e.g. "0.0.0.0"; NULL = "127.0.0.1" */
+  const char *candidate_ip;    /* address written into candidates; NULL = listen_ip, or
+                                  127.0.0.1 when listening on the wildcard */
+  uint32_t max_video_kbps;     /* REMB and b=AS cap for publishers; 0 = 1200 */
+  unsigned max_transports;     /* per worker; 0 = 512 */
+  unsigned queue_len;          /* command and event queue slots; 0 = 4096 */
+  uint32_t consent_timeout_ms; /* 0 = 30000 (RFC 7675) */
+  uint32_t silence_ms;         /* MEDIA_EV_SILENCE after this long without voice; 0 = 10000 */
+  /* Weak links (MEDIA_EV_WEAK_LINK): a subscriber's reported video loss above
+   * weak_loss_256 (/256; 0 = 26, 10 %) for weak_after_ms (0 = 5000) pauses its
+   * video; audio loss under good_loss_256 (0 = 5, 2 %) for good_after_ms
+   * (0 = 10000) resumes it. */
+  uint32_t weak_loss_256, good_loss_256;
+  uint32_t weak_after_ms, good_after_ms;
   const struct ly_logger *log;  /* may be NULL (silent) */
   const struct ly_clock *clock; /* NULL = the system clock */
 };

@@ -114,10 +114,10 @@ struct transport {
   struct pub_stream pub[SDP_MAX_MEDIA];
   struct sub_slot sub[SDP_MAX_MEDIA];
   uint64_t sess_version;
-  uint8_t weak;          /* subscriber on a bad link: video paused */
-  uint8_t silent;        /* publisher: MEDIA_EV_SILENCE sent, no voice since */
-  int64_t last_voice_ms; /* publisher: last packet flagged voice (RFC 6464) */
-  uint8_t bad_reports, good_reports;
+  uint8_t weak;                        /* subscriber on a bad link: video paused */
+  uint8_t silent;                      /* publisher: MEDIA_EV_SILENCE sent, no voice since */
+  int64_t last_voice_ms;               /* publisher: last packet flagged voice (RFC 6464) */
+  int64_t bad_since_ms, good_since_ms; /* subscriber: first of the bad / good reports in a row; 0 none */
   struct media_stats stats;
   struct worker *w; /* back pointer for the DTLS send callback */
 };

@@ -524,26 +524,32 @@ static void answer_nack(struct worker *w, struct transport *s, unsigned j, const
   }
 }
 
-/* Weak links (DESIGN §9): video loss above WEAK_LOSS in WEAK_BAD reports in a
- * row pauses the subscriber's video; audio loss under GOOD_LOSS in WEAK_GOOD
- * reports in a row brings it back (with a key frame request). */
-#define WEAK_LOSS 64 /* 25 % */
-#define GOOD_LOSS 5  /* 2 % */
-#define WEAK_BAD  5
-#define WEAK_GOOD 10
+/* Weak links (DESIGN §9, issue 5): video loss above weak_loss_256 in every
+ * report for weak_after_ms pauses the subscriber's video; audio loss under
+ * good_loss_256 in every report for good_after_ms brings it back (with a key
+ * frame request). Time, not a count of reports: browsers report video about
+ * every second but audio only every few seconds. */
+static int held(int64_t *since, int cond, int64_t now, uint32_t after_ms) {
+  if (!cond) {
+    *since = 0;
+    return 0;
+  }
+  if (*since == 0) *since = now;
+  return now - *since >= (int64_t)after_ms;
+}
 
 static void weak_link(struct worker *w, struct transport *s, const struct sdp_track *tr, uint8_t fraction) {
   int video = tr->kind == SDP_KIND_VIDEO;
+  const struct media_config *cfg = &w->m->cfg;
+  int64_t now = worker_now(w);
   if (!s->weak && video) {
-    s->bad_reports = fraction > WEAK_LOSS ? (uint8_t)(s->bad_reports + 1) : 0;
-    if (s->bad_reports < WEAK_BAD) return;
+    if (!held(&s->bad_since_ms, fraction > cfg->weak_loss_256, now, cfg->weak_after_ms)) return;
     s->weak = 1;
-    s->good_reports = 0;
+    s->good_since_ms = 0;
   } else if (s->weak && !video) {
-    s->good_reports = fraction < GOOD_LOSS ? (uint8_t)(s->good_reports + 1) : 0;
-    if (s->good_reports < WEAK_GOOD) return;
+    if (!held(&s->good_since_ms, fraction < cfg->good_loss_256, now, cfg->good_after_ms)) return;
     s->weak = 0;
-    s->bad_reports = 0;
+    s->bad_since_ms = 0;
     for (unsigned j = 0; j < s->n_tracks; j++)
       s->sub[j].packets = 0; /* kick_new_slots asks for key frames */
   } else {

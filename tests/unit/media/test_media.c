@@ -279,8 +279,12 @@ static void send_rtcp(struct peer *p, uint8_t *buf, size_t len) {
 }
 
 static struct media *start_cfg(uint32_t consent_ms, uint32_t silence_ms) {
-  struct media_config cfg = {
-      .workers = 1, .listen_ip = "127.0.0.1", .consent_timeout_ms = consent_ms, .silence_ms = silence_ms};
+  struct media_config cfg = {.workers = 1,
+                             .listen_ip = "127.0.0.1",
+                             .consent_timeout_ms = consent_ms,
+                             .silence_ms = silence_ms,
+                             .weak_after_ms = 20,
+                             .good_after_ms = 20}; /* weak links: held 20 ms, reports 10 ms apart */
   struct media *m = NULL;
   assert_int_equal(media_start(&cfg, &m), 0);
   assert_int_equal(media_worker_count(m), 1);
@@ -433,6 +437,7 @@ static void send_rr(struct peer *p, uint32_t ssrc, uint8_t fraction, int times) 
     size_t off = 0;
     rtcp_write_rr(rb, sizeof rb, &off, &rr);
     send_rtcp(p, rb, off);
+    usleep(10000);
   }
 }
 
