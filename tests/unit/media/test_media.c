@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include <opus/opus.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -516,6 +518,62 @@ static void test_recording(void **state) {
   unlink(path);
 }
 
+/* Disk full (issue 5, bad input): a write error stops the recording by itself
+ * — MEDIA_EV_RECORDING 0 with media.recording_io — and forwarding goes on.
+ * RLIMIT_FSIZE makes every write past 2,000 bytes fail (EFBIG). */
+static void test_recording_write_error(void **state) {
+  struct pair *f = *state;
+  char path[128];
+  struct rlimit old, small;
+  snprintf(path, sizeof path, "/tmp/lianyi-test-media-full-%d.opus", (int)getpid());
+  unlink(path);
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  small = old;
+  small.rlim_cur = 2000;
+  signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(media_record_start(f->m, "room1", path), 0);
+  struct media_event *ev = wait_event(f->m, MEDIA_EV_RECORDING, 0, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->recording, 1);
+  media_event_free(ev);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+  int err;
+  OpusEncoder *enc = opus_encoder_create(48000, 2, OPUS_APPLICATION_VOIP, &err);
+  int16_t pcm[960 * 2];
+  for (int i = 0; i < 960 * 2; i++)
+    pcm[i] = (int16_t)((i * 37 % 200) * 150 - 15000);
+  ev = NULL;
+  for (int i = 0; i < 400 && ev == NULL; i++) { /* at most 8 s */
+    uint8_t pkt[1400], payload[1200];
+    opus_int32 n = opus_encode(enc, pcm, 960, payload, sizeof payload);
+    struct rtp_out o = {.pt = 111, .seq = (uint16_t)(3000 + i), .ts = 960u * (unsigned)i, .ssrc = 1111};
+    size_t hl, len;
+    rtp_write_header(&o, pkt, sizeof pkt, &hl);
+    memcpy(pkt + hl, payload, (size_t)n);
+    assert_int_equal(ly_srtp_protect_rtp(&f->a.srtp, pkt, hl + (size_t)n, sizeof pkt, &len), 0);
+    peer_send(&f->a, pkt, len);
+    ev = wait_event(f->m, MEDIA_EV_RECORDING, 0, 20);
+  }
+  opus_encoder_destroy(enc);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  assert_non_null(ev);
+  assert_int_equal(ev->recording, 0);
+  assert_int_equal(ev->err, LY_EIO);
+  assert_string_equal(ev->code, "media.recording_io");
+  media_event_free(ev);
+  uint8_t buf[2048];
+  struct rtp_hdr h;
+  send_rtp(&f->a, 111, 1111, 4000, 9); /* the call goes on */
+  assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
+  assert_int_equal(media_record_stop(f->m, "room1"), 0); /* already stopped: refused, nothing breaks */
+  ev = wait_event(f->m, MEDIA_EV_ERROR, 0, 2000);
+  assert_non_null(ev);
+  assert_string_equal(ev->code, "media.not_recording");
+  assert_string_equal(ev->room, "room1");
+  media_event_free(ev);
+  unlink(path);
+}
+
 /* DESIGN §9 / issue acceptance 4: unchecked addresses get nothing. */
 static void test_security(void **state) {
   (void)state;
@@ -692,6 +750,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pli_and_remb, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_weak_link, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_recording, pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(test_recording_write_error, pair_setup, pair_teardown),
       cmocka_unit_test(test_security),
       cmocka_unit_test(test_consent_timeout),
       cmocka_unit_test(test_silence),
