@@ -198,6 +198,15 @@ test('only the doctor, the patient and supervisors get the recording; every down
   assert.ok(log.body.items.some((it) => it.action === 'consult.recording_read' && it.outcome === 'denied'), 'refusals too');
 });
 
+test('retention: a recording younger than 3 years cannot be deleted, nor listed with a shorter retention', () => {
+  const db = path.join(srv.data, 'lianyi.db');
+  const sql = (q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  assert.throws(() => sql(`DELETE FROM recordings WHERE consultation_id = '${recorded}'`), /retention period not over/);
+  assert.throws(() => sql(`UPDATE recordings SET retention_until = created_at + 86400000 WHERE consultation_id = '${recorded}'`),
+    /CHECK constraint failed/);
+  assert.equal(sql(`SELECT count(*) FROM recordings WHERE consultation_id = '${recorded}'`), '1');
+});
+
 test('declined: nothing is recorded; a patient sending silence is reported to the doctor within 12 s', async () => {
   const { cid, pws } = await consultation(false);
   const patient = new Publisher(pws, cid, 0), doctor = new Publisher(dws, cid, 880);
