@@ -35,12 +35,13 @@ style:
 
 # Every test: style, then unit + integration + e2e on the normal build, then
 # unit + integration again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then every fuzz target for FUZZ_CI_SECONDS (fuzz-ci).
+# with every fuzz target for FUZZ_CI_SECONDS first (fuzz-ci), so the output
+# ends with CTest's summary.
 test: build build-asan style
+	$(MAKE) fuzz-ci
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|integration' -j 2
-	$(MAKE) fuzz-ci
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -L unit
