@@ -1,4 +1,5 @@
-/* media/srtp.c — libsrtp sessions per transport. See srtp.h. */
+/* media/srtp.c — SRTP sessions per transport: AEAD_AES_128_GCM on OpenSSL
+ * (media/srtp_gcm.c), AES_CM_128_HMAC_SHA1_80 on libsrtp. See srtp.h. */
 #include "media/srtp.h"
 
 #include <pthread.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "media/srtp_internal.h"
 
 #define PROFILE_CM_SHA1_80 0x0001
 #define PROFILE_GCM_128    0x0007
@@ -47,6 +49,11 @@ static int make_session(srtp_t *out, uint16_t profile, const uint8_t *key, int i
 
 int ly_srtp_init(struct ly_srtp *s, uint16_t profile, const uint8_t *local, const uint8_t *remote) {
   memset(s, 0, sizeof *s);
+  if (profile == PROFILE_GCM_128) {
+    s->gcm = ly_srtp_gcm_new(local, remote);
+    s->profile = s->gcm ? profile : 0;
+    return s->gcm ? 0 : LY_ECRYPTO;
+  }
   int rc = make_session(&s->tx, profile, local, 0);
   if (rc == 0) rc = make_session(&s->rx, profile, remote, 1);
   if (rc != 0) {
@@ -58,6 +65,7 @@ int ly_srtp_init(struct ly_srtp *s, uint16_t profile, const uint8_t *local, cons
 }
 
 void ly_srtp_close(struct ly_srtp *s) {
+  ly_srtp_gcm_free(s->gcm);
   if (s->tx) srtp_dealloc(s->tx);
   if (s->rx) srtp_dealloc(s->rx);
   memset(s, 0, sizeof *s);
@@ -81,8 +89,9 @@ static int map_err(srtp_err_status_t st) {
 }
 
 static int protect(struct ly_srtp *s, uint8_t *buf, size_t len, size_t cap, size_t *out_len, int rtcp) {
-  if (s->tx == NULL) return LY_ECRYPTO;
+  if (s->tx == NULL && s->gcm == NULL) return LY_ECRYPTO;
   if (len > 0xFFFF || cap < len + LY_SRTP_MAX_TRAILER) return LY_ETOOBIG;
+  if (s->gcm) return ly_srtp_gcm_protect(s->gcm, buf, len, cap, out_len, rtcp);
   int n = (int)len;
   srtp_err_status_t st = rtcp ? srtp_protect_rtcp(s->tx, buf, &n) : srtp_protect(s->tx, buf, &n);
   if (st != srtp_err_status_ok) return map_err(st);
@@ -91,8 +100,9 @@ static int protect(struct ly_srtp *s, uint8_t *buf, size_t len, size_t cap, size
 }
 
 static int unprotect(struct ly_srtp *s, uint8_t *buf, size_t len, size_t *out_len, int rtcp) {
-  if (s->rx == NULL) return LY_ECRYPTO;
+  if (s->rx == NULL && s->gcm == NULL) return LY_ECRYPTO;
   if (len > 0xFFFF || len < (rtcp ? 8u : 12u)) return LY_EPARSE;
+  if (s->gcm) return ly_srtp_gcm_unprotect(s->gcm, buf, len, out_len, rtcp);
   int n = (int)len;
   srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp(s->rx, buf, &n) : srtp_unprotect(s->rx, buf, &n);
   if (st != srtp_err_status_ok) return map_err(st);

@@ -20,10 +20,15 @@
 #define LY_SRTP_MAX_TRAILER (16 + 4 + 4) /* tag, SRTCP index, slack: room to leave after a packet */
 
 typedef struct srtp_ctx_t_ *ly_srtp_session_t;
+struct ly_srtp_gcm;
 
+/* AEAD_AES_128_GCM runs on OpenSSL (media/srtp_gcm.c: Debian's libsrtp2 is
+ * built on NSS, whose cost per packet grows with the number of keys in the
+ * process); AES_CM_128_HMAC_SHA1_80 on libsrtp. */
 struct ly_srtp {
-  ly_srtp_session_t tx, rx;
-  uint16_t profile; /* enum dtls_srtp_profile */
+  ly_srtp_session_t tx, rx; /* libsrtp: AES_CM_128_HMAC_SHA1_80 */
+  struct ly_srtp_gcm *gcm;  /* ours: AEAD_AES_128_GCM */
+  uint16_t profile;         /* enum dtls_srtp_profile */
 };
 
 int ly_srtp_global_init(void);
