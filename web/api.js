@@ -22,6 +22,18 @@ export class ApiError extends Error {
 }
 
 let expiredHandler = () => {};
+let inFlight = 0;
+const settled = [];
+
+// Resolves when no request is in flight (or after ms): logging out waits so
+// the requests of the page being left are not answered 401 half-way.
+export function idle(ms = 1500) {
+  if (inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    settled.push(() => { clearTimeout(timer); resolve(); });
+  });
+}
 
 export function onSessionExpired(fn) { expiredHandler = fn; }
 
@@ -40,6 +52,7 @@ export async function api(method, path, { body, auth = true, expire = auth, sign
   if (token) headers.Authorization = `Bearer ${token}`;
 
   let res, text;
+  inFlight += 1;
   try {
     res = await fetch(path, {
       method, headers, signal,
@@ -49,6 +62,9 @@ export async function api(method, path, { body, auth = true, expire = auth, sign
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', e.message);
+  } finally {
+    inFlight -= 1;
+    if (inFlight === 0) settled.splice(0).forEach((fn) => fn());
   }
 
   let data = null;

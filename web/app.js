@@ -2,12 +2,13 @@
 //
 // Routes: #/login[?reason=expired], #/home (→ the role's home),
 // #/<segment>/<screen> where <segment> is the role's folder (session.roleSegment)
-// and <screen> is 'home' or an id listed in web/<segment>/home.js.
+// and <screen> is 'home', an id listed in web/<segment>/home.js, or one every
+// role has (COMMON: the notification centre, reached from the header's bell).
 // Without a token every route but #/login goes to the login page, which brings
 // the user back to the route they wanted.
 
 import { setLang, t } from './i18n.js';
-import { api, onSessionExpired } from './api.js';
+import { api, onSessionExpired, idle } from './api.js';
 import { closeSocket } from './ws.js';
 import {
   getToken, setSession, clearSession, getAccount, setAccount,
@@ -16,10 +17,12 @@ import {
 import { applyLargeText } from './controls.js';
 import { renderShell } from './shell.js';
 import { renderComingSoon } from './home.js';
+import * as notify from './notify.js';
 import { loadingState, errorState } from './ui.js';
 import * as login from './login.js';
 
 const root = document.getElementById('app');
+const COMMON = [{ id: 'notifications', icon: 'bell', common: true, load: () => import('./notifications.js') }];
 let seq = 0;   // bumped on every render; a screen whose number is stale is gone
 
 function go(hash) {
@@ -45,6 +48,7 @@ function focusHeading() {
 
 function sessionExpired() {
   if (!getToken()) return;
+  notify.stop();
   clearSession();
   closeSocket();
   setReturnRoute(location.hash);
@@ -52,6 +56,8 @@ function sessionExpired() {
 }
 
 async function logout() {
+  notify.stop();
+  await idle(); // the page's own requests finish with the session they started with
   try {
     await api('DELETE', '/api/v1/sessions/current', { expire: false });
   } catch { /* the session is gone either way */ }
@@ -103,7 +109,7 @@ async function ensureAccount(my) {
 async function renderScreen(my, account, segment, screenId) {
   const roleMod = await import(`./${segment}/home.js`);
   if (my !== seq) return false;
-  const screen = roleMod.screens.find((s) => s.id === screenId);
+  const screen = roleMod.screens.find((s) => s.id === screenId) || COMMON.find((s) => s.id === screenId);
   if (screenId !== 'home' && !screen) {
     go(`#/${segment}/home`);
     return false;
@@ -121,7 +127,7 @@ async function renderScreen(my, account, segment, screenId) {
   } else {
     if (mod) mod.render(main, ctx);
     else renderComingSoon(main, ctx);
-    setTitle(t(`nav.${segment}.${screen.id}`));
+    setTitle(t(screen.common ? `nav.${screen.id}` : `nav.${segment}.${screen.id}`));
   }
   return true;
 }
@@ -149,6 +155,7 @@ async function route() {
     return go('#/login');
   }
   if (parts[0] !== segment || parts.length !== 2) return go(`#/${segment}/home`);
+  notify.start(account, segment);
 
   let done;
   try {

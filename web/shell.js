@@ -1,10 +1,11 @@
-// The signed-in page frame: header (app name, user, role, language, large text,
-// log out), the role's navigation (a sidebar on wide screens) and <main>.
+// The signed-in page frame: header (app name, user, role, notifications bell,
+// language, large text, log out), the role's navigation (a sidebar on wide screens) and <main>.
 
 import { t, getLang } from './i18n.js';
 import { h } from './ui.js';
 import { icon } from './icons.js';
 import { langButton, largeTextButton } from './controls.js';
+import { bell } from './bell.js';
 
 export function displayName(account) {
   if (getLang() === 'en' && account.name_en) return account.name_en;
@@ -18,7 +19,7 @@ export function brand(href) {
     h('span', { class: 'brand-latin', lang: 'en', text: t('app.name_latin') }));
 }
 
-function header(account, { onLang, onLogout }) {
+function header(account, segment, { onLang, onLogout }) {
   return h('header', { class: 'app-header' },
     h('div', { class: 'header-inner' },
       brand('#/home'),
@@ -27,6 +28,7 @@ function header(account, { onLang, onLogout }) {
         h('span', { class: 'who-name', text: displayName(account) }),
         h('span', { class: 'role-badge', text: t(`role.${account.role}`) })),
       h('div', { class: 'header-tools' },
+        bell(segment),
         langButton(onLang),
         largeTextButton(),
         h('button', {
@@ -51,7 +53,7 @@ export function renderShell(root, { account, segment, screens, current, onLang, 
   root.replaceChildren(
     h('a', { class: 'skip-link', href: '#main', onclick: (e) => { e.preventDefault(); main.focus(); } },
       t('common.skip_to_main')),
-    header(account, { onLang, onLogout }),
+    header(account, segment, { onLang, onLogout }),
     h('div', { class: 'layout' }, sideNav(segment, screens, current), main));
   return main;
 }

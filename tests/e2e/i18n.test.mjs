@@ -1,9 +1,12 @@
-// The two dictionaries agree, and every key the code uses exists. Needs no server.
+// The two dictionaries agree, and every key the code uses exists in both —
+// a key missing from either language fails. Needs no server. (The pages and
+// journey tests also fail on any "missing key" the app logs while running.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadDict, WEB_DIR } from './lib/browser.js';
 
 const zh = loadDict('zh-CN');
@@ -39,14 +42,37 @@ test('translations are non-empty and use the same {placeholders}', () => {
   }
 });
 
-test('every literal t(\'key\') in web/ is in the dictionaries', () => {
+test('every literal t(\'key\') in web/ is in both dictionaries', () => {
   const missing = [];
   for (const file of jsFiles(WEB_DIR)) {
     const src = fs.readFileSync(file, 'utf8');
     for (const m of src.matchAll(/\bt\(\s*'([^'$]+)'/g)) {
-      if (!(m[1] in zh)) missing.push(`${path.relative(WEB_DIR, file)}: ${m[1]}`);
+      for (const [lang, d] of [['zh-CN', zh], ['en', en]]) {
+        if (!(m[1] in d)) missing.push(`${path.relative(WEB_DIR, file)}: ${m[1]} (${lang})`);
+      }
     }
   }
+  assert.deepEqual(missing, []);
+});
+
+test('every computed t(`prefix.${…}`) has keys under its prefix in both dictionaries', () => {
+  const missing = [];
+  for (const file of jsFiles(WEB_DIR)) {
+    const src = fs.readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/\bt\(\s*`([^`$]+)\$\{/g)) {
+      for (const [lang, d] of [['zh-CN', zh], ['en', en]]) {
+        if (!Object.keys(d).some((k) => k.startsWith(m[1]))) missing.push(`${path.relative(WEB_DIR, file)}: ${m[1]}… (${lang})`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+test('every kind of notification has its words in both dictionaries', async () => {
+  const { KINDS } = await import(pathToFileURL(path.join(WEB_DIR, 'notify.js')).href);
+  assert.ok(KINDS.length >= 15);
+  const missing = KINDS.flatMap((k) => [['zh-CN', zh], ['en', en]]
+    .filter(([, d]) => !(`notify.kind.${k}` in d)).map(([lang]) => `notify.kind.${k} (${lang})`));
   assert.deepEqual(missing, []);
 });
 

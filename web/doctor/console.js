@@ -168,6 +168,11 @@ export function render(main, ctx) {
           t('console.end')) : null,
         c.state === 'called' ? h('button', { type: 'button', class: 'btn btn-secondary', onclick: act('call.no_show') },
           t('console.no_show')) : null,
+        // over: the next steps are the note and the prescription
+        ['ended', 'notes_signed'].includes(c.state) ? h('a', { class: 'btn btn-primary', 'data-action': 'write-note',
+          href: `#/doctor/records?consultation=${cid}` }, t('note.write')) : null,
+        ['ended', 'notes_signed'].includes(c.state) ? h('a', { class: 'btn btn-secondary', 'data-action': 'prescribe',
+          href: `#/doctor/prescriptions?consultation=${cid}` }, t('rx.new')) : null,
         !live ? h('button', { type: 'button', class: 'btn btn-secondary',
           onclick: () => { st.rooms.delete(cid); drawRooms(); } }, t('console.close_room')) : null));
   }

@@ -5,7 +5,7 @@
 
 import { t, formatDateTime } from '../i18n.js';
 import { api } from '../api.js';
-import { h, pageHeader, emptyState } from '../ui.js';
+import { h, pageHeader, emptyState, loadingState, errorState } from '../ui.js';
 import { backLink } from '../home.js';
 import { local, field, attempt, loader } from './referral-ui.js';
 
@@ -51,13 +51,13 @@ function publishForm(dept, onDone) {
 
 export async function render(main, ctx) {
   const head = [backLink(ctx.segment), pageHeader(t('nav.doctor.department'), t('screen.doctor.department.desc'))];
-  const box = h('section', { class: 'card card-pad', 'aria-live': 'polite' });
+  const box = h('section', { class: 'card card-pad', 'aria-live': 'polite' }, loadingState());
   main.replaceChildren(...head, box);
   let desk;
   try {
     desk = await api('GET', '/api/v1/referrals/desk');
   } catch (err) {
-    if (!err.handled && ctx.alive()) box.replaceChildren(emptyState({ icon: 'alert', title: t('errors.title') }));
+    if (!err.handled && ctx.alive()) box.replaceChildren(errorState(err, () => render(main, ctx)));
     return;
   }
   if (!ctx.alive()) return;

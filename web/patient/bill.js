@@ -11,6 +11,7 @@ import {
   money, statusPill, encounterTitle, rejectText, levelName, planName, amountRow,
 } from '../insurance-view.js';
 import { lineSteps } from './bill-explain.js';
+import { relatedCard } from './bill-related.js';
 
 // {ratio_bp, self_pay_bp} of the claim's policy version, plan and level; the fee names.
 async function termsOf(c) {
@@ -86,7 +87,8 @@ export function render(main, ctx, id) {
     fill(box, summary(c), c.lines.length ? h('section', { class: 'card card-pad' },
       h('h2', { class: 'section-title', text: t('bill.lines_title') }),
       h('p', { class: 'field-hint', text: t('bill.lines_hint') }),
-      h('ol', { class: 'bill-lines', 'data-testid': 'bill-lines' }, c.lines.map((l) => lineCard(l, terms, names)))) : null);
+      h('ol', { class: 'bill-lines', 'data-testid': 'bill-lines' }, c.lines.map((l) => lineCard(l, terms, names)))) : null,
+    relatedCard(c, ctx));
   }
   load();
 }

@@ -1,26 +1,52 @@
 // Online follow-up (线上复诊): my consultations, and booking a new one from
 // the doctor directory (名医团队) — doctors who may consult online, with their
 // title, facility, years of practice, rating and whether they are online now.
-// Booking names the condition followed up (ICD-10); the server refuses a first
-// visit (consult.first_visit_offline_only) and says why. An open consultation
-// opens its waiting room (waiting.js).
+// Booking names the condition followed up, picked from my chronic conditions
+// (ICD-10); the server refuses a first visit (consult.first_visit_offline_only)
+// and says why. '?icd=<code>' (from the home's "book a follow-up") puts my
+// family doctor and the doctor who diagnosed that condition first, with it
+// chosen; '?open=<consultation>' opens its waiting room (waiting.js), which is
+// where a booking lands.
 
 import { t } from '../i18n.js';
 import { api, errorText } from '../api.js';
 import { h, pageHeader, loadingState, emptyState, errorState } from '../ui.js';
 import { backLink } from '../home.js';
+import { hashQuery } from '../rx-view.js';
 import { ensureStyles, localName, presencePill, stateText, render as renderRoom } from './waiting.js';
+import { myConditions, suggestedDoctors } from './book-choices.js';
 
 const OPEN = new Set(['booked', 'waiting', 'called', 'in_call']);
 const SPECIALTIES = ['', 'general_practice', 'cardiology', 'endocrinology', 'respiratory', 'neurology'];
 
+// The waiting room of one consultation, by id (a reload or a link lands here).
+async function openById(main, ctx, id) {
+  main.replaceChildren(backLink(ctx.segment), pageHeader(t('followup.room_title')), loadingState());
+  let c;
+  try {
+    c = (await api('GET', `/api/v1/consultations/${encodeURIComponent(id)}`)).consultation;
+  } catch (err) {
+    if (!err.handled && ctx.alive()) main.lastChild.replaceWith(errorState(err, () => openById(main, ctx, id)));
+    return;
+  }
+  if (ctx.alive()) renderRoom(main, ctx, c, { onBack: () => { location.hash = '#/patient/followup'; } });
+}
+
 export function render(main, ctx) {
   ensureStyles();
-  const openRoom = (c) => renderRoom(main, ctx, c, { onBack: () => render(main, ctx) });
+  const q = hashQuery();
+  if (q.get('open')) {
+    openById(main, ctx, q.get('open'));
+    return;
+  }
+  const wantIcd = (q.get('icd') || '').toUpperCase();
+  const openRoom = (c) => { location.hash = `#/patient/followup?open=${encodeURIComponent(c.id)}`; };
   const mine = h('section', { class: 'card', 'aria-live': 'polite' });
+  const suggested = h('section', { class: 'card card-pad', hidden: !wantIcd, 'data-testid': 'suggested-doctors' });
   const finder = h('section', { class: 'card card-pad' });
+  const conditions = myConditions(ctx.account.patient_id);
   main.replaceChildren(backLink(ctx.segment), pageHeader(t('nav.patient.followup'), t('followup.intro')),
-    mine, finder);
+    mine, suggested, finder);
 
   async function loadMine() {
     mine.replaceChildren(loadingState());
@@ -46,10 +72,20 @@ export function render(main, ctx) {
           : h('span', { class: 'pill pill-muted', text: stateText(c.state) })))));
   }
 
-  function bookForm(doctor, slot) {
-    const icd = h('input', { type: 'text', id: `icd-${doctor.id}`, required: true, maxlength: 8, autocomplete: 'off',
-      placeholder: 'I10' });
-    const guardian = h('input', { type: 'text', id: `guardian-${doctor.id}`, maxlength: 64 });
+  let formSeq = 0; // a doctor may be listed twice (suggested and found): ids stay unique
+  async function bookForm(doctor, slot) {
+    const mineList = await conditions;
+    const fid = `${doctor.id}-${++formSeq}`;
+    const icd = h('input', { type: 'text', id: `icd-${fid}`, required: true, maxlength: 8, autocomplete: 'off',
+      placeholder: 'I10', value: wantIcd || (mineList.length === 1 ? mineList[0].icd10 : false) });
+    // my chronic conditions as buttons that fill the code in (no typing for the usual case)
+    const picks = mineList.length ? h('div', { class: 'pick-chips', role: 'group', 'aria-label': t('followup.my_conditions') },
+      mineList.map((c) => h('button', { type: 'button', class: 'pick-chip', 'data-icd10': c.icd10,
+        'aria-pressed': String(icd.value === c.icd10), onclick: (ev) => {
+          icd.value = c.icd10;
+          for (const b of ev.currentTarget.parentNode.children) b.setAttribute('aria-pressed', String(b === ev.currentTarget));
+        } }, `${localName(c) || c.icd10} (${c.icd10})`))) : null;
+    const guardian = h('input', { type: 'text', id: `guardian-${fid}`, maxlength: 64 });
     const msg = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const form = h('form', { class: 'form', onsubmit: async (ev) => {
       ev.preventDefault();
@@ -66,7 +102,7 @@ export function render(main, ctx) {
       }
     } },
     h('h3', { class: 'subsection-title', text: t('followup.book_with', { name: localName(doctor) }) }),
-    h('div', { class: 'field' }, h('label', { for: icd.id, text: t('followup.icd_label') }), icd,
+    h('div', { class: 'field' }, h('label', { for: icd.id, text: t('followup.icd_label') }), picks, icd,
       h('p', { class: 'field-hint', text: t('followup.icd_hint') })),
     h('div', { class: 'field' }, h('label', { for: guardian.id, text: t('followup.guardian_label') }), guardian,
       h('p', { class: 'field-hint', text: t('followup.guardian_hint') })),
@@ -125,7 +161,27 @@ export function render(main, ctx) {
     search();
   }
 
+  async function drawSuggested() {
+    suggested.replaceChildren(loadingState());
+    let list;
+    try {
+      list = await suggestedDoctors(ctx.account.patient_id, wantIcd);
+    } catch (err) {
+      if (!err.handled && ctx.alive()) suggested.replaceChildren(errorState(err, drawSuggested));
+      return;
+    }
+    if (!ctx.alive()) return;
+    if (!list.length) { suggested.hidden = true; return; }
+    suggested.replaceChildren(h('h2', { class: 'section-title', text: t('followup.suggested', { icd: wantIcd }) }),
+      h('ul', { class: 'list' }, list.map(({ doctor, why }) => {
+        const li = doctorItem(doctor);
+        li.querySelector('.list-main').append(h('span', { class: 'pill pill-info', text: t(`followup.why.${why}`) }));
+        return li;
+      })));
+  }
+
   loadMine();
+  if (wantIcd) drawSuggested();
   drawFinder();
 }
 

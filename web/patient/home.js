@@ -2,6 +2,8 @@
 // Screens without a `load` are not built yet and show the "coming soon" state.
 
 import { renderHome } from '../home.js';
+import { h } from '../ui.js';
+import { renderToday } from './today.js';
 
 export const screens = [
   { id: 'health', icon: 'heart', load: () => import('./health.js') },
@@ -15,6 +17,11 @@ export const screens = [
   { id: 'access-log', icon: 'eye', load: () => import('./access-log.js') },
 ];
 
+// The home adds, above the tiles, my conditions, my family doctor and what
+// is waiting for me (today.js).
 export function render(main, ctx) {
   renderHome(main, { ...ctx, screens });
+  const box = h('div', { class: 'today', 'data-testid': 'today' });
+  main.querySelector('.page-header').after(box);
+  renderToday(box, ctx);
 }

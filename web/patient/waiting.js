@@ -190,7 +190,12 @@ export function render(main, ctx, consultation, { onBack } = {}) {
     after.replaceChildren(h('h2', { class: 'section-title', text: t('followup.ended') }),
       h('p', { text: t('followup.rate_title') }), stars,
       h('label', { class: 'field' }, h('span', { text: t('followup.rate_comment') }), comment),
-      h('button', { type: 'button', class: 'btn btn-primary', onclick: submit }, t('followup.rate_submit')), done);
+      h('button', { type: 'button', class: 'btn btn-primary', onclick: submit }, t('followup.rate_submit')), done,
+      // what happens next, and where it will show
+      h('p', { class: 'notice', 'data-testid': 'after-call', text: t('followup.after_call') }),
+      h('div', { class: 'form-actions' },
+        h('a', { class: 'btn btn-secondary', href: '#/patient/home', 'data-action': 'after-home' }, t('nav.home')),
+        h('a', { class: 'btn btn-secondary', href: '#/patient/health', 'data-action': 'after-record' }, t('nav.patient.health'))));
   }
 
   async function join() {

@@ -1,12 +1,12 @@
-// Supervisor home: dashboard, sampling review of consultations and prescriptions, the audit trail.
+// Supervisor home: dashboard, sampling review of consultations and prescriptions, data quality (the audit chain).
 // Screens without a `load` are not built yet and show the "coming soon" state.
 
 import { renderHome } from '../home.js';
 
 export const screens = [
-  { id: 'dashboard', icon: 'chart' },
+  { id: 'dashboard', icon: 'chart', load: () => import('../dashboard/dashboard.js') },
   { id: 'sampling', icon: 'sample', load: () => import('./sampling.js') },
-  { id: 'audit', icon: 'audit' },
+  { id: 'audit', icon: 'audit', load: () => import('../dashboard/quality.js') },
 ];
 
 export function render(main, ctx) {
