@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DEBS=(
   build-essential cmake pkg-config git ca-certificates
   libwebsockets-dev libsrtp2-dev libopus-dev libogg-dev libsqlite3-dev libssl-dev
-  libjansson-dev libcmocka-dev libev-dev libwebsockets-evlib-ev
+  libjansson-dev libcmocka-dev libev-dev libwebsockets-evlib-ev zlib1g-dev
   clang llvm            # libFuzzer targets (make fuzz) and sanitizers
   sqlite3 curl procps openssl iproute2
   opus-tools            # opusinfo/opusdec check recordings in tests

@@ -39,6 +39,7 @@
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/server_internal.h"
+#include "server/static_gz.h"
 
 #define TX_PATH_MAX    2048
 #define TX_QUERY_MAX   4096
@@ -55,6 +56,7 @@ struct ly_http {
   struct lws *pending[BATCH_MAX]; /* connections whose answer waits for the batch commit */
   lws_sorted_usec_list_t tick;    /* wakes the loop while draining */
   char web_root[PATH_MAX];
+  struct static_gz *gz; /* gzip-compressed web app files (server/static_gz.c) */
 };
 
 enum tx_state { TX_NEW, TX_BODY, TX_DISCARD, TX_WAIT_COMMIT, TX_SENDING, TX_FILE };
@@ -73,6 +75,8 @@ struct tx {
   char range[128];
   char ctype[128];
   char ip[64];
+  char inm[128]; /* If-None-Match */
+  int gzip_ok;   /* Accept-Encoding names gzip */
   const char *lang;
   char *body;
   size_t body_len, body_cap;
@@ -175,6 +179,8 @@ static int read_request(struct lws *wsi, struct tx *tx, const char *uri, size_t 
   if (hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf))) bearer(buf, tx->token, sizeof(tx->token));
   hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, tx->ctype, sizeof(tx->ctype));
   hdr(wsi, WSI_TOKEN_HTTP_RANGE, tx->range, sizeof(tx->range));
+  hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, tx->inm, sizeof(tx->inm));
+  tx->gzip_ok = hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf)) && strstr(buf, "gzip") != NULL;
   tx->idem[0] = '\0';
   int n = lws_hdr_custom_length(wsi, "idempotency-key:", 16);
   if (n > 0 && (size_t)n < sizeof(tx->idem) &&
@@ -297,7 +303,8 @@ static void run_handler(struct ly_req *req, struct ly_resp *resp, const struct l
 }
 
 /* Static files. 0: lws is sending the file (TX_FILE); 1: resp holds a HEAD
- * answer (tx->out_len is the file size); -1: resp holds a 404; -2: close. */
+ * answer (tx->out_len is the file size); 3: resp holds the answer (304, or
+ * the gzip body); -1: resp holds a 404; -2: close. */
 static int serve_static(struct ly_server *srv, struct lws *wsi, struct tx *tx, struct ly_req *req,
                         struct ly_resp *resp) {
   char file[PATH_MAX], extra[256];
@@ -319,7 +326,9 @@ static int serve_static(struct ly_server *srv, struct lws *wsi, struct tx *tx, s
     tx->out_len = (size_t)st.st_size;
     return 1;
   }
-  int n = snprintf(extra, sizeof(extra), "cache-control: %s\r\nx-content-type-options: nosniff\r\n", cache);
+  int n = static_gz_answer(srv->http->gz, file, &st, ctype, cache, tx->gzip_ok, tx->inm, resp);
+  if (n == 1) return 3;
+  if (n < 0 || (n = static_gz_headers(&st, ctype, cache, extra, sizeof(extra))) < 0) return -2;
   tx->status = 200;
   tx->st = TX_FILE;
   n = lws_serve_http_file(wsi, file, ctype, extra, n);
@@ -367,6 +376,10 @@ static int dispatch(struct ly_server *srv, struct lws *wsi, struct tx *tx) {
     int s = serve_static(srv, wsi, tx, &req, &resp);
     if (s == 0) return 1;
     if (s == -2) return -1;
+    if (s == 3) {
+      take_response(tx, &resp);
+      return 0;
+    }
     if (s == 1) {
       size_t size = tx->out_len;
       take_response(tx, &resp);
@@ -712,6 +725,10 @@ int http_init(struct ly_server *srv) {
 
   if (h == NULL) return LY_ENOMEM;
   h->srv = srv;
+  if (static_gz_init(&h->gz, 16u << 20, 4u << 20) != 0) { /* 16 MiB held, files up to 4 MiB */
+    free(h);
+    return LY_ENOMEM;
+  }
   if (realpath(srv->cfg.web_root, h->web_root) == NULL) {
     LY_WARN(&srv->log, "http.no_web_root", "web root %s not found; only the API is served",
             srv->cfg.web_root);
@@ -724,6 +741,7 @@ int http_init(struct ly_server *srv) {
 
 void http_close(struct ly_server *srv) {
   if (srv->db != NULL) ly_db_batch_set_hook(srv->db, NULL, NULL);
+  if (srv->http) static_gz_close(srv->http->gz);
   free(srv->http);
   srv->http = NULL;
 }
