@@ -102,7 +102,7 @@ export function render(main, ctx, consultationId) {
     fill(box,
       h('p', { class: 'page-intro', text: t('note.for', { patient: localName(consultation.patient), icd10: consultation.icd10 || '' }) }),
       message ? h('p', { class: 'notice', role: 'status', 'data-testid': 'note-message', text: message }) : null,
-      signed.length ? h('div', { class: 'form-actions' }, // the next step after the note: the prescription
+      signed.length ? h('div', { class: 'form-actions note-next' }, // the next step after the note: the prescription
         h('a', { class: 'btn btn-primary', href: `#/doctor/prescriptions?consultation=${consultation.id}`,
           'data-action': 'prescribe-after-note' }, t('note.prescribe_next'))) : null,
       editor(ctx, consultation, notes, load),
