@@ -51,33 +51,43 @@ export function states(page) {
   return page.evaluate(() => ({ pub: window.__lianyiCall?.pub?.connectionState, sub: window.__lianyiCall?.sub?.connectionState }));
 }
 
-// Waits until the page receives `senders` Opus and `senders` VP8 streams that carry packets.
+// Waits until the page receives `senders` Opus and `senders` VP8 streams that
+// are under way: a second of audio, a few dozen video packets and decoded
+// frames each. (Chromium's fake camera stalls every page of the browser for a
+// second or two while another page opens it: a stream that just started may
+// pause right after its first key frame; measuring starts after that.)
 export async function waitFlowing(page, senders, ms = 30000) {
   const end = Date.now() + ms;
   for (;;) {
     const s = await inbound(page);
-    const audio = s.filter((x) => x.codec === 'audio/opus' && x.packetsReceived > 0);
-    const video = s.filter((x) => x.codec === 'video/VP8' && x.packetsReceived > 0 && x.framesDecoded > 0);
+    const audio = s.filter((x) => x.codec === 'audio/opus' && x.packetsReceived >= 50);
+    const video = s.filter((x) => x.codec === 'video/VP8' && x.packetsReceived >= 40 && x.framesDecoded > 0);
     if (audio.length >= senders && video.length >= senders) return s;
     if (Date.now() > end) throw new Error(`no media from ${senders} sender(s): ${JSON.stringify(s)} ${JSON.stringify(await states(page))}`);
     await sleep(250);
   }
 }
 
-// Samples every second for `seconds`: each live stream's packets keep growing,
-// loss stays under 1%, video decodes frames. Returns the last sample's figures.
+// Samples every second for `seconds` (after a second for a stream that just
+// started to settle): each live stream's packets keep growing — over every
+// two-second window, so that one scheduling hiccup of a loaded machine is not
+// a stall — loss stays under 1%, video decodes frames. Returns the figures.
 export async function assertGrowing(page, who, senders, seconds = 6) {
-  const first = await waitFlowing(page, senders);
-  let prev = first;
+  await waitFlowing(page, senders);
+  await sleep(1000);
+  const first = await inbound(page);
+  const samples = [first];
   for (let i = 0; i < seconds; i++) {
     await sleep(1000);
     const now = await inbound(page);
+    const back = samples[Math.max(0, samples.length - 2)];
     for (const s of now.filter((x) => x.packetsReceived > 0)) {
-      const before = prev.find((x) => x.ssrc === s.ssrc);
+      const before = back.find((x) => x.ssrc === s.ssrc);
       if (before) assert.ok(s.packetsReceived > before.packetsReceived, `${who}: ${s.kind} ${s.ssrc} stalled at ${s.packetsReceived}`);
     }
-    prev = now;
+    samples.push(now);
   }
+  const prev = samples.at(-1);
   const live = prev.filter((x) => x.packetsReceived > 0);
   const figures = live.map((s) => {
     const start = first.find((x) => x.ssrc === s.ssrc);
