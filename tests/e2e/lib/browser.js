@@ -45,7 +45,14 @@ export async function openPage(browser, { viewport = PHONE } = {}) {
   };
   page.on('console', (msg) => { if (msg.type() === 'error') note('console', msg.text()); });
   page.on('pageerror', (err) => note('pageerror', String(err)));
-  page.on('requestfailed', (req) => note('requestfailed', `${req.method()} ${req.url()} ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => {
+    const why = req.failure()?.errorText || '';
+    // ERR_ABORTED: the page itself cancelled it (navigated away, e.g. to the login
+    // page after a 401) — not a failure of the server. Resets, refusals and empty
+    // responses still count.
+    if (why === 'net::ERR_ABORTED') return;
+    note('requestfailed', `${req.method()} ${req.url()} ${why}`);
+  });
   page.on('websocket', (ws) => sockets.push(ws.url()));
   page.on('response', (res) => { if (res.status() >= 400) note('http', `${res.status()} ${res.request().method()} ${res.url()}`); });
   return {
