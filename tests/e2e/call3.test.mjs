@@ -4,7 +4,8 @@
 // screens do). Then through the web UI: patient1 enters the waiting room,
 // specialist1 calls them in, doctor1 joins from the remote-consultation list.
 // Each page receives both others' Opus and VP8, growing for 6 s with loss
-// under 1% and frames decoded. The specialist hangs up: every transport closes.
+// under 1% and frames decoded. The specialist hangs up: every transport closes,
+// and the specialist's opinion is recorded (referral issue, acceptance 4).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,14 +38,15 @@ async function scheduleRemote() {
   const id = req.remote_consultation.id;
   await rest(spec, 'POST', `/api/v1/remote-consultations/${id}/accept`, {});
   const s = await rest(spec, 'POST', `/api/v1/remote-consultations/${id}/schedule`, { at: Date.now() + 60e3 });
-  return s.remote_consultation.consultation_id;
+  return { cid: s.remote_consultation.consultation_id, remoteId: id, spec };
 }
 
 describe('a three-party video consultation through the relay', { skip }, () => {
-  let browser, patient, gp, specialist, cid;
+  let browser, patient, gp, specialist, cid, remote;
 
   before(async () => {
-    cid = await scheduleRemote();
+    remote = await scheduleRemote();
+    cid = remote.cid;
     browser = await launch();
     patient = await openPage(browser, { viewport: PHONE });
     gp = await openPage(browser, { viewport: DESKTOP });
@@ -95,5 +97,10 @@ describe('a three-party video consultation through the relay', { skip }, () => {
     }
     await until('the relay closed every transport', async () => (await metric('lianyi_media_transports')) === 0);
     for (const x of [patient, gp, specialist]) assert.deepEqual(x.problems, []);
+
+    // after the call the specialist's opinion goes into the record
+    const done = await rest(remote.spec, 'POST', `/api/v1/remote-consultations/${remote.remoteId}/opinion`,
+      { opinion: '考虑稳定型心绞痛，建议冠脉 CTA', advice: '阿司匹林 100 mg qd，两周后复诊' });
+    assert.equal(done.remote_consultation.state, 'completed');
   });
 });
