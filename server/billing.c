@@ -48,7 +48,7 @@ static const struct {
 enum bill_kind { BILL_CONSULTATION, BILL_RECEIPT };
 enum bill_outcome { BILL_PENDING, BILL_SETTLED, BILL_REPLAYED, BILL_REJECTED, BILL_FAILED };
 
-/* One encounter to bill, with the request the engine gets (its strings
+/* One encounter to bill, with the request the engine receives (its strings
  * point into this struct). */
 struct bill {
   enum bill_kind kind;
