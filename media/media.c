@@ -23,7 +23,7 @@ static void set_defaults(struct media *m, const struct media_config *cfg) {
     m->cfg.workers = n > 0 ? (unsigned)n : 1;
   }
   if (m->cfg.max_video_kbps == 0) m->cfg.max_video_kbps = 1200;
-  if (m->cfg.max_transports == 0) m->cfg.max_transports = 512;
+  if (m->cfg.max_transports == 0) m->cfg.max_transports = 4096;
   if (m->cfg.queue_len == 0) m->cfg.queue_len = 4096;
   if (m->cfg.consent_timeout_ms == 0) m->cfg.consent_timeout_ms = 30000;
   if (m->cfg.silence_ms == 0) m->cfg.silence_ms = 10000;

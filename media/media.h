@@ -49,7 +49,7 @@ struct media_config {
   const char *candidate_ip;    /* address written into candidates; NULL = listen_ip, or
                                   127.0.0.1 when listening on the wildcard */
   uint32_t max_video_kbps;     /* REMB and b=AS cap for publishers; 0 = 1200 */
-  unsigned max_transports;     /* per worker; 0 = 512 */
+  unsigned max_transports;     /* per worker; 0 = 4096 (memory is used only for those used) */
   unsigned queue_len;          /* command and event queue slots; 0 = 4096 */
   uint32_t consent_timeout_ms; /* 0 = 30000 (RFC 7675) */
   uint32_t silence_ms;         /* MEDIA_EV_SILENCE after this long without voice; 0 = 10000 */

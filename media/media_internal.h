@@ -58,7 +58,7 @@ struct media_cmd {
 #define MEDIA_ROOM_MEMBERS 32
 #define MEDIA_CHECKED      4   /* addresses that passed an ICE check, per transport */
 #define MEDIA_NACK_CACHE   512 /* packets kept per published video stream (power of 2) */
-#define MEDIA_ADDR_CACHE   256
+#define MEDIA_ADDR_PROBE   8   /* slots of the address table looked at from an address's hash */
 
 /* A published stream (one accepted m-line of a MEDIA_SEND transport). */
 struct pub_stream {
@@ -141,7 +141,13 @@ struct worker {
   unsigned max;
   struct transport *t; /* [max] */
   struct room *rooms;  /* [max] */
-  int addr_cache[MEDIA_ADDR_CACHE];
+  unsigned hi;         /* 1 + the highest transport or room index ever used: loops stop there, so
+                          memory for slots never used is never touched */
+  /* address → transport index, a hint checked on every use (a stale or
+   * colliding slot only costs a scan): open addressing over MEDIA_ADDR_PROBE
+   * slots, at least 4 per transport */
+  int *addr_slot;
+  unsigned addr_mask;
   int64_t next_tick_ms, next_report_ms;
   int quiet; /* stopping: no more events */
   /* /metrics counters: written by this worker, read by media_metrics() */

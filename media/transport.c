@@ -54,7 +54,7 @@ static unsigned addr_hash(const struct sockaddr_storage *a) {
   }
   for (size_t i = 0; i < n; i++)
     h = (h ^ p[i]) * 16777619u;
-  return h % MEDIA_ADDR_CACHE;
+  return h;
 }
 
 static int checked_index(const struct transport *t, const struct sockaddr_storage *a) {
@@ -63,15 +63,26 @@ static int checked_index(const struct transport *t, const struct sockaddr_storag
   return -1;
 }
 
+/* The transport that checked `from`: the address table first (a hint,
+ * verified), else a scan — then the address takes a table slot that is free
+ * or stale, or the first one if every slot of its probe run is in use. */
 struct transport *transport_by_addr(struct worker *w, const struct sockaddr_storage *from) {
-  unsigned h = addr_hash(from);
-  int idx = w->addr_cache[h];
-  if (idx >= 0 && w->t[idx].state != TS_FREE && checked_index(&w->t[idx], from) >= 0) return &w->t[idx];
-  for (unsigned i = 0; i < w->max; i++) {
+  unsigned h = addr_hash(from), victim = h & w->addr_mask;
+  int have_victim = 0;
+  for (unsigned k = 0; k < MEDIA_ADDR_PROBE; k++) {
+    unsigned slot = (h + k) & w->addr_mask;
+    int idx = w->addr_slot[slot];
+    if (idx >= 0 && (unsigned)idx < w->hi && w->t[idx].state != TS_FREE && w->t[idx].state != TS_CLOSED) {
+      if (checked_index(&w->t[idx], from) >= 0) return &w->t[idx];
+    } else if (!have_victim) {
+      victim = slot, have_victim = 1;
+    }
+  }
+  for (unsigned i = 0; i < w->hi; i++) {
     struct transport *t = &w->t[i];
     if (t->state == TS_FREE || t->state == TS_CLOSED || t->n_checked == 0) continue;
     if (checked_index(t, from) >= 0) {
-      w->addr_cache[h] = (int)i;
+      w->addr_slot[victim] = (int)i;
       return t;
     }
   }
@@ -132,7 +143,7 @@ void transport_send(struct worker *w, struct transport *t, const uint8_t *buf, s
 }
 
 static struct transport *by_ufrag(struct worker *w, const char *ufrag, size_t n) {
-  for (unsigned i = 0; i < w->max; i++) {
+  for (unsigned i = 0; i < w->hi; i++) {
     struct transport *t = &w->t[i];
     if (t->state == TS_FREE || t->state == TS_CLOSED) continue;
     if (strlen(t->ufrag) == n && memcmp(t->ufrag, ufrag, n) == 0) return t;

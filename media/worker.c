@@ -69,7 +69,7 @@ void worker_emit_error(struct worker *w, uint64_t id, int err, const char *code,
 }
 
 struct transport *worker_find(struct worker *w, uint64_t id) {
-  for (unsigned i = 0; i < w->max; i++)
+  for (unsigned i = 0; i < w->hi; i++)
     if (w->t[i].state != TS_FREE && w->t[i].id == id) return &w->t[i];
   return NULL;
 }
@@ -110,9 +110,16 @@ void worker_tx_commit(struct worker *w, size_t len, const struct sockaddr_storag
 
 /* ---- rooms ----------------------------------------------------------------- */
 
+/* The lowest free slot of a table of w->max, growing w->hi when it is new. */
+static int take_slot(struct worker *w, int free_slot) {
+  if (free_slot < 0 && w->hi < w->max) free_slot = (int)w->hi;
+  if (free_slot >= 0 && (unsigned)free_slot >= w->hi) w->hi = (unsigned)free_slot + 1;
+  return free_slot;
+}
+
 static int room_join(struct worker *w, struct transport *t, const char *name) {
   int free_slot = -1;
-  for (unsigned i = 0; i < w->max; i++) {
+  for (unsigned i = 0; i < w->hi; i++) {
     struct room *r = &w->rooms[i];
     if (r->n > 0 && strcmp(r->name, name) == 0) {
       if (r->n == MEDIA_ROOM_MEMBERS) return LY_ETOOBIG;
@@ -122,7 +129,7 @@ static int room_join(struct worker *w, struct transport *t, const char *name) {
     }
     if (r->n == 0 && free_slot < 0) free_slot = (int)i;
   }
-  if (free_slot < 0) return LY_ETOOBIG;
+  if ((free_slot = take_slot(w, free_slot)) < 0) return LY_ETOOBIG;
   struct room *r = &w->rooms[free_slot];
   snprintf(r->name, sizeof r->name, "%s", name);
   r->members[0] = (int)(t - w->t);
@@ -150,7 +157,7 @@ void worker_room_leave(struct worker *w, struct transport *t) {
 }
 
 static struct room *room_by_name(struct worker *w, const char *name) {
-  for (unsigned i = 0; i < w->max; i++)
+  for (unsigned i = 0; i < w->hi; i++)
     if (w->rooms[i].n > 0 && strcmp(w->rooms[i].name, name) == 0) return &w->rooms[i];
   return NULL;
 }
@@ -237,9 +244,11 @@ static void create_failed(struct worker *w, const struct media_cmd *c, int err, 
 }
 
 static void cmd_create(struct worker *w, const struct media_cmd *c) {
-  struct transport *t = NULL;
-  for (unsigned i = 0; i < w->max && t == NULL; i++)
-    if (w->t[i].state == TS_FREE) t = &w->t[i];
+  int slot = -1;
+  for (unsigned i = 0; i < w->hi && slot < 0; i++)
+    if (w->t[i].state == TS_FREE) slot = (int)i;
+  slot = take_slot(w, slot);
+  struct transport *t = slot >= 0 ? &w->t[slot] : NULL;
   if (t == NULL) {
     create_failed(w, c, LY_EAGAIN, "media.worker_full", "This media worker has no free transport.");
     return;
@@ -271,13 +280,13 @@ static void on_cmd(struct worker *w, struct media_cmd *c) {
   if (c->type == CMD_CREATE) {
     cmd_create(w, c);
   } else if (c->type == CMD_CLOSE_ROOM) {
-    for (unsigned i = 0; i < w->max; i++)
+    for (unsigned i = 0; i < w->hi; i++)
       if (w->t[i].state != TS_FREE && w->t[i].room >= 0 && strcmp(w->rooms[w->t[i].room].name, c->room) == 0)
         transport_close(w, &w->t[i], MEDIA_EV_CLOSED);
   } else if (c->type == CMD_RECORD || c->type == CMD_UNRECORD) {
     cmd_record(w, c);
   } else if (c->type == CMD_STATS && c->id == 0) {
-    for (unsigned i = 0; i < w->max; i++)
+    for (unsigned i = 0; i < w->hi; i++)
       if (w->t[i].state != TS_FREE) emit_stats(w, &w->t[i]);
   } else if (t == NULL) {
     worker_emit_error(w, c->id, LY_ENOTFOUND, "media.no_such_transport", "No such transport.");
@@ -335,7 +344,7 @@ static void recv_all(struct worker *w) {
 static void tick(struct worker *w, int64_t now) {
   int report = now >= w->next_report_ms;
   if (report) w->next_report_ms = now + REPORT_MS;
-  for (unsigned i = 0; i < w->max; i++) {
+  for (unsigned i = 0; i < w->hi; i++) {
     struct transport *t = &w->t[i];
     if (w->rooms[i].rec) {
       recorder_tick(w->rooms[i].rec, now);
@@ -418,13 +427,17 @@ static int alloc_buffers(struct worker *w) {
   w->tx_iov = calloc(MEDIA_BATCH, sizeof *w->tx_iov);
   w->tx_buf = calloc(MEDIA_BATCH, sizeof *w->tx_buf);
   w->tx_addr = calloc(MEDIA_BATCH, sizeof *w->tx_addr);
+  unsigned slots = 256;
+  while (slots < 4 * w->max)
+    slots *= 2;
+  w->addr_slot = malloc(slots * sizeof *w->addr_slot);
+  w->addr_mask = slots - 1;
   if (!w->t || !w->rooms || !w->rx_msg || !w->rx_iov || !w->rx_buf || !w->rx_addr || !w->tx_msg ||
-      !w->tx_iov || !w->tx_buf || !w->tx_addr)
+      !w->tx_iov || !w->tx_buf || !w->tx_addr || !w->addr_slot)
     return LY_ENOMEM;
-  for (unsigned i = 0; i < w->max; i++)
-    w->t[i].room = -1;
-  for (unsigned i = 0; i < MEDIA_ADDR_CACHE; i++)
-    w->addr_cache[i] = -1;
+  /* t[i].room is set when a slot is taken: every reader checks the state first */
+  for (unsigned i = 0; i < slots; i++)
+    w->addr_slot[i] = -1;
   for (unsigned i = 0; i < MEDIA_BATCH; i++) {
     w->rx_iov[i].iov_base = w->rx_buf[i];
     w->rx_iov[i].iov_len = MEDIA_MAX_PKT;
@@ -450,6 +463,7 @@ static void free_worker(struct worker *w) {
   free(w->tx_iov);
   free(w->tx_buf);
   free(w->tx_addr);
+  free(w->addr_slot);
   memset(w, 0, sizeof *w);
 }
 
@@ -489,9 +503,9 @@ void worker_stop(struct worker *w) {
   pthread_join(w->thread, NULL);
   /* the thread is gone: this thread may now touch its state */
   w->quiet = 1;
-  for (unsigned i = 0; i < w->max; i++)
+  for (unsigned i = 0; i < w->hi; i++)
     if (w->t[i].state != TS_FREE) transport_close(w, &w->t[i], MEDIA_EV_CLOSED);
-  for (unsigned i = 0; i < w->max; i++)
+  for (unsigned i = 0; i < w->hi; i++)
     worker_record_stop(w, &w->rooms[i]); /* files stay playable */
   worker_tx_flush(w);
   struct media_cmd *c;
