@@ -42,17 +42,18 @@ if [ "${RT:-1}" = 1 ] && chrt -f 1 true 2>/dev/null; then RTF=(chrt -f 1); fi
 rt_note() { [ ${#RTF[@]} -gt 0 ] && echo "SCHED_FIFO 1" || echo "SCHED_OTHER (no chrt)"; }
 
 # Short and full sweeps (rooms per point).
+# Lianyi and the raw relay also measure Janus's points, to compare at equal load.
 if [ "$MODE" = short ]; then
   WIN=(--window 2 --warmup 1)
-  RAW2=50,200,400; RAW3=30,100,200
+  RAW2=30,150,300; RAW3=15,60,150
   JAN2=10,30,60; JAN3=5,15,30
-  LY2=50,200,400; LY3=30,100,200
+  LY2=30,150,300; LY3=15,60,150
   SIG_N=500; SIG_RATE=500; SIG_S=5
 else
   WIN=(--window 5 --warmup 1)
-  RAW2=50,100,200,300,400,500,600; RAW3=30,60,100,150,200,250,300
+  RAW2=10,20,30,40,50,100,200,300,400,500,600; RAW3=5,10,15,20,30,50,100,150,200,250,300
   JAN2=10,20,30,40,50,60,80,100,130; JAN3=5,10,15,20,25,30,40,50
-  LY2=50,100,200,300,400,500,600,688; LY3=30,60,100,150,200,250,300
+  LY2=10,20,30,40,50,100,200,300,400,500,600,688; LY3=5,10,15,20,30,50,100,150,200,250,300
   SIG_N=1000; SIG_RATE=1000; SIG_S=10
 fi
 
@@ -123,13 +124,13 @@ janus_media() {
   done
 }
 
-lianyi_start() { # rooms extra-args: start a server on a demo district with consultations prepared
+lianyi_start() { # rooms [--three]: start a server on a demo district with consultations prepared
   : >"$WORK/prep.out"
-  LIANYI_BIN=$BIN node bench/loadgen/lianyi_prep.mjs --rooms "$1" --out "$WORK/rooms.json" \
-    --args "${2:-}" >"$WORK/prep.out" 2>>"$WORK/prep.log" &
+  LIANYI_BIN=$BIN node bench/loadgen/lianyi_prep.mjs --rooms "$1" --out "$WORK/rooms.json" ${2:-} \
+    --args "--media-workers 1" >"$WORK/prep.out" 2>>"$WORK/prep.log" &
   PREP=$!
   PIDS+=("$PREP")
-  for _ in $(seq 1 600); do grep -q READY "$WORK/prep.out" && break; sleep 0.2; done
+  for _ in $(seq 1 3000); do grep -q READY "$WORK/prep.out" && break; sleep 0.2; done
   grep -q READY "$WORK/prep.out" || { echo "media.sh: Lianyi did not start; $WORK/prep.log" >&2; return 1; }
   LPID=$(awk '/READY/{print $2}' "$WORK/prep.out")
   LPORT=$(awk '/READY/{print $3}' "$WORK/prep.out")
@@ -151,7 +152,7 @@ lianyi_media() {
   for rs in 2 3; do
     local sw=$LY2
     [ "$rs" = 3 ] && sw=$LY3
-    lianyi_start "${sw##*,}" "--media-workers 1" || return 0
+    lianyi_start "${sw##*,}" "$([ "$rs" = 3 ] && echo --three)" || return 0
     loadgen "lianyi ${rs}p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size "$rs" --sweep "$sw" --half \
       --rooms-file "$WORK/rooms.json"
     lianyi_stop

@@ -229,7 +229,7 @@ static int subscribe(struct lg *g, struct lg_part *p) {
 static int jn_setup_room(struct lg *g, unsigned r) {
   unsigned rs = g->cfg.room_size;
   struct lg_part *room = &g->parts[r * rs];
-  struct pc *pcs[LG_MAX_ROOM];
+  struct pc *pcs[LG_MAX_ROOM] = {NULL};
   int64_t t0 = lg_now_us(), t1, t2, t3, t4;
   if (create_room(g, r) != 0) return -1;
   for (unsigned k = 0; k < rs; k++)
@@ -256,9 +256,8 @@ static int jn_setup_room(struct lg *g, unsigned r) {
 static void keepalive_conn(struct lg *g, struct ws_conn *c, uint64_t session) {
   json_t *req = json_pack("{s:s,s:I,s:s}", "janus", "keepalive", "session_id", (json_int_t)session,
                           "transaction", "ka");
-  ws_send_json(c, req);
+  ws_send_json(c, req); /* its ack, like events nobody waits for, falls off the inbox */
   json_decref(req);
-  ws_clear(c); /* acks and events nobody waits for */
 }
 
 static void jn_keepalive(struct lg *g, int64_t now) {

@@ -54,8 +54,8 @@ struct lg_part {
   uint64_t j_session, j_pub, j_sub, j_feed;
   int64_t next_keepalive_us;
   /* Lianyi */
-  char token[128], consultation[64], account[64];
-  int doctor;
+  char consultation[64], account[64];
+  uint64_t seen_rx; /* messages received when the adapter last looked */
 };
 
 struct lg;

@@ -1,14 +1,17 @@
 // bench/loadgen/lianyi_prep.mjs — start Lianyi on a fresh copy of the demo
 // district and prepare consultations for bench_loadgen.
 //
-//   node bench/loadgen/lianyi_prep.mjs --rooms K --out rooms.json [--args "--media-workers 1 ..."]
+//   node bench/loadgen/lianyi_prep.mjs --rooms K --out rooms.json [--three] [--args "--media-workers 1 ..."]
 //
 // Starts the server through tests/lib/server.mjs (its own data directory, an
 // ephemeral port), then books K online follow-ups — each a (patient, doctor)
 // pair the demo district allows: the patient has a recent verified diagnosis
 // of the code, the doctor may consult online — checks the patient in and has
 // the doctor call (and leave again), so every consultation is `called` and
-// its room opens when the first participant joins.
+// its room opens when the first participant joins. With --three, each is a
+// remote consultation (远程会诊) as the referral flow makes it: the patient's
+// family doctor (a GP) asks a specialist, who accepts and schedules it; the
+// patient checks in, the specialist calls; the GP is the third participant.
 // Writes {port, pid, doctor_password, rooms: [{consultation_id, patient:
 // {token, account_id}, doctor: {token, account_id}}]} to --out, prints
 // "READY <pid> <port> <rooms>" on stdout and keeps the server running until
@@ -33,6 +36,7 @@ const opt = (name, dflt) => {
 const ROOMS = Number(opt('rooms', 10));
 const OUT = opt('out', 'rooms.json');
 const EXTRA = (opt('args', '') || '').split(' ').filter(Boolean);
+const THREE = argv.includes('--three');
 const PASSWORD = 'lianyi-demo';
 const CODES = ['I10', 'E11.9', 'E78.5', 'J45.9', 'J30.4', 'H04.1', 'K21.0', 'M17.9', 'L20.9', 'E03.9', 'I25.1',
   'J44.9', 'K29.5'];
@@ -91,6 +95,51 @@ async function prepare(srv, pat, doc, codes) {
   return null;
 }
 
+async function rest(token, method, p, body) {
+  const r = await srv.api(method, p, { token, body });
+  if (r.status >= 300) throw Object.assign(new Error(`${method} ${p}: ${r.status} ${r.text}`), { status: r.status });
+  return r.body;
+}
+
+// Remote consultations: GP doctorK is the family doctor of the patients it
+// serves; each room is one (patient, specialist) pair.
+async function prepareThree(patients, gps, specialists) {
+  const rooms = [];
+  for (let i = 0; i < patients.length; i++) {
+    const p = patients[i], gp = gps[i % gps.length];
+    await rest(p.token, 'PUT', '/api/v1/me/family-doctor', { doctor_id: gp.ws.account.id });
+    p.patient_id = (await rest(p.token, 'GET', '/api/v1/me/family-doctor')).patient_id;
+    p.gp = gp;
+  }
+  for (const sp of specialists) {
+    const d = (await rest(sp.token, 'GET', `/api/v1/doctors/${sp.ws.account.id}`)).doctor;
+    sp.department = d.department && d.department.id;
+  }
+  for (const sp of specialists) {
+    if (!sp.department) continue;
+    for (const p of patients) {
+      if (rooms.length >= ROOMS) return rooms;
+      let rc;
+      try {
+        rc = (await rest(p.gp.token, 'POST', '/api/v1/remote-consultations', { patient_id: p.patient_id,
+          department_id: sp.department, specialist_id: sp.ws.account.id, icd10: 'I25.1',
+          question: '活动后胸闷两周，心电图 ST 段压低', location: 'centre' })).remote_consultation;
+      } catch { continue; } // this pair cannot have one (yet): skip it
+      await rest(sp.token, 'POST', `/api/v1/remote-consultations/${rc.id}/accept`, {});
+      const cid = (await rest(sp.token, 'POST', `/api/v1/remote-consultations/${rc.id}/schedule`,
+        { at: Date.now() + 60e3 })).remote_consultation.consultation_id;
+      await p.ws.call('queue.check_in', { consultation_id: cid });
+      await sp.ws.call('call.patient', { consultation_id: cid });
+      await sp.ws.call('room.leave', { consultation_id: cid }); // frees the session's room slot (4 at most)
+      rooms.push({ consultation_id: cid,
+        patient: { token: p.token, account_id: p.ws.account.id, user: p.user },
+        doctor: { token: sp.token, account_id: sp.ws.account.id, user: sp.user },
+        third: { token: p.gp.token, account_id: p.gp.ws.account.id, user: p.gp.user } });
+    }
+  }
+  return rooms;
+}
+
 let srv = null;
 async function main() {
   srv = await startServer({ args: ['--max-connections', '20000', ...EXTRA] });
@@ -104,9 +153,21 @@ async function main() {
     try { doctors.push(await login(u)); } catch { /* idem */ }
   }
   for (const p of patients) p.ws = await session(srv.port, p.token);
-  const rooms = [];
+  let rooms = [];
   const dead = new Set();
-  for (const d of doctors) {
+  if (THREE) {
+    const specialists = [];
+    for (const u of range('specialist', 1, 34)) {
+      try { specialists.push(await login(u)); } catch { /* not a login here */ }
+    }
+    const gps = doctors.slice(0, 5);
+    for (const x of [...gps, ...specialists]) {
+      x.ws = await session(srv.port, x.token);
+      await x.ws.call('doctor.verify', { password: PASSWORD });
+    }
+    rooms = await prepareThree(patients, gps, specialists);
+  }
+  for (const d of THREE ? [] : doctors) {
     if (rooms.length >= ROOMS) break;
     d.ws = await session(srv.port, d.token);
     await d.ws.call('doctor.verify', { password: PASSWORD });
