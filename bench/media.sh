@@ -104,7 +104,7 @@ limit() {
     pin "$rp"
     local sw=$RAW2
     [ "$rs" = 3 ] && sw=$RAW3
-    loadgen "raw-udp ${rs}p" --server raw --port "$RELAY_PORT" --pid "$rp" --room-size "$rs" --sweep "$sw" --half
+    loadgen "raw-udp ${rs}p" --server raw --port "$RELAY_PORT" --pid "$rp" --room-size "$rs" --sweep "$sw"
     kill "$rp"
     wait "$rp" 2>/dev/null || true
   done
@@ -118,7 +118,7 @@ janus_media() {
     pin "$jp"
     local sw=$JAN2
     [ "$rs" = 3 ] && sw=$JAN3
-    loadgen "janus ${rs}p" --server janus --port "$JANUS_PORT" --pid "$jp" --room-size "$rs" --sweep "$sw" --half \
+    loadgen "janus ${rs}p" --server janus --port "$JANUS_PORT" --pid "$jp" --room-size "$rs" --sweep "$sw" \
       --local-ip "$(cat "$WORK/janus/ice_ip")"
     bench/janus/setup.sh stop "$WORK/janus"
   done
@@ -153,7 +153,7 @@ lianyi_media() {
     local sw=$LY2
     [ "$rs" = 3 ] && sw=$LY3
     lianyi_start "${sw##*,}" "$([ "$rs" = 3 ] && echo --three)" || return 0
-    loadgen "lianyi ${rs}p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size "$rs" --sweep "$sw" --half \
+    loadgen "lianyi ${rs}p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size "$rs" --sweep "$sw" \
       --rooms-file "$WORK/rooms.json"
     lianyi_stop
   done
