@@ -1,7 +1,9 @@
 /* core/clock.c — system and fake clocks, ISO-8601 formatting and parsing (UTC). */
 #include "core/clock.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -136,5 +138,23 @@ int ly_time_parse(const char *s, int64_t *out_ms) {
   /* timegm normalises 2026-02-30 to March 2nd; a changed day means no such date. */
   if (tm.tm_mday != d || tm.tm_mon != mo - 1) return LY_EPARSE;
   *out_ms = (int64_t)t * 1000 + msec;
+  return LY_OK;
+}
+
+int ly_time_parse_any(const char *s, int64_t *out_ms) {
+  char *end;
+  if (!s || !out_ms || !s[0]) return LY_EPARSE;
+  if (s[0] >= '0' && s[0] <= '9') {
+    errno = 0;
+    long long ms = strtoll(s, &end, 10);
+    if (*end == '\0') {
+      if (errno || ms > LY_TIME_MAX_MS) return LY_EPARSE;
+      *out_ms = ms;
+      return LY_OK;
+    }
+  }
+  int64_t t;
+  if (ly_time_parse(s, &t) || t < 0 || t > LY_TIME_MAX_MS) return LY_EPARSE;
+  *out_ms = t;
   return LY_OK;
 }

@@ -36,5 +36,10 @@ void ly_time_iso(int64_t ms, char *out, size_t outsz);
 void ly_time_date(int64_t ms, char *out, size_t outsz);
 /* Parse "YYYY-MM-DD" (UTC midnight) or full ISO-8601 with Z into ms; LY_EPARSE. */
 int ly_time_parse(const char *s, int64_t *out_ms);
+/* The last millisecond of year 9999: the largest time Lianyi accepts from outside. */
+#define LY_TIME_MAX_MS INT64_C(253402300799999)
+/* A time as clients send it: UTC milliseconds in [0, LY_TIME_MAX_MS], or what
+ * ly_time_parse takes; LY_EPARSE otherwise (so sums of a few days never overflow). */
+int ly_time_parse_any(const char *s, int64_t *out_ms);
 
 #endif

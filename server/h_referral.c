@@ -244,17 +244,12 @@ int h_referrals_act(struct ly_req *req, struct ly_resp *resp) {
 
 /* A time from the query: UTC ms, or a date / ISO time; def when absent. */
 static int query_time(struct ly_req *req, struct ly_resp *resp, const char *key, int64_t def, int64_t *out) {
-  char buf[40], *end;
+  char buf[40];
   const char *v;
   if (h_ref_query(req, resp, key, buf, sizeof buf, &v)) return -1;
   *out = def;
   if (!v) return 0;
-  long long ms = strtoll(v, &end, 10);
-  if (*end == '\0' && ms >= 0) {
-    *out = ms;
-    return 0;
-  }
-  if (ly_time_parse(v, out) == 0) return 0;
+  if (ly_time_parse_any(v, out) == 0) return 0;
   struct ly_error e;
   ly_error_setf(&e, LY_EINVAL, "request.invalid_field", "%s is a time: UTC milliseconds or YYYY-MM-DD.", key);
   snprintf(e.field, sizeof e.field, "%s", key);

@@ -109,17 +109,12 @@ int h_contracts_end(struct ly_req *req, struct ly_resp *resp) {
 /* ---- slots ------------------------------------------------------------------ */
 
 static int query_ms(struct ly_req *req, struct ly_resp *resp, const char *key, int64_t def, int64_t *out) {
-  char buf[32], *end;
+  char buf[32];
   const char *v;
   if (h_ref_query(req, resp, key, buf, sizeof buf, &v)) return -1;
   *out = def;
   if (!v) return 0;
-  long long x = strtoll(v, &end, 10);
-  if (*end == '\0' && x >= 0) {
-    *out = x;
-    return 0;
-  }
-  if (ly_time_parse(v, out) == 0) return 0;
+  if (ly_time_parse_any(v, out) == 0) return 0;
   ly_resp_fail_i18n(req, resp, LY_EINVAL, "request.invalid_field",
                     "Times are UTC milliseconds or YYYY-MM-DD.", "时间须为 UTC 毫秒数或 YYYY-MM-DD。");
   return -1;

@@ -49,17 +49,14 @@ struct stats_filter {
 
 /* A time from the query; `end` makes a date mean the end of that day. */
 static int query_time(struct ly_req *req, struct ly_resp *resp, const char *key, int end, int64_t *out) {
-  char buf[40], *tail;
+  char buf[40];
   int rc = ly_req_query(req, key, buf, sizeof buf);
   if (rc == LY_ENOTFOUND || (rc == 0 && !buf[0])) return 0;
   if (rc == 0) {
-    long long ms = strtoll(buf, &tail, 10);
-    if (*tail == '\0' && ms >= 0) {
-      *out = ms;
-      return 0;
-    }
-    if (strlen(buf) == 10 && ly_time_parse(buf, out) == 0) {
-      *out += (end ? DAY_MS : 0) - DISTRICT_MS;
+    int is_date = strlen(buf) == 10 && buf[4] == '-';
+    if (ly_time_parse_any(buf, out) == 0) {
+      /* a calendar day is the district's day, up to its end when asked */
+      if (is_date) *out += (end ? DAY_MS : 0) - DISTRICT_MS;
       return 0;
     }
   }

@@ -103,11 +103,33 @@ static void test_parse_rejects(void **state) {
   assert_int_equal(ly_time_parse(NULL, &ms), LY_EINVAL);
 }
 
+/* What a query string may hold for a time: milliseconds or a date, never a value
+ * that would overflow when a handler adds a window to it. */
+static void test_parse_any(void **state) {
+  (void)state;
+  int64_t ms = -1;
+  assert_int_equal(ly_time_parse_any("0", &ms), LY_OK);
+  assert_int_equal(ms, 0);
+  assert_int_equal(ly_time_parse_any("1790000000000", &ms), LY_OK);
+  assert_int_equal(ms, 1790000000000LL);
+  assert_int_equal(ly_time_parse_any("2026-11-26", &ms), LY_OK);
+  assert_int_equal(ms, 1795651200000LL);
+  assert_int_equal(ly_time_parse_any("253402300799999", &ms), LY_OK);
+  assert_int_equal(ms, LY_TIME_MAX_MS);
+  const char *bad[] = {"", "-1", "+5", " 5", "253402300800000", "17900000000900000180000000000",
+                       "99999999999999999999", "1969-12-31", "12abc", "0x10"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ms = 42;
+    if (ly_time_parse_any(bad[i], &ms) != LY_EPARSE) fail_msg("accepted '%s'", bad[i]);
+    assert_int_equal(ms, 42);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_system_clock),  cmocka_unit_test(test_fake_clock),
       cmocka_unit_test(test_iso_format),    cmocka_unit_test(test_parse),
-      cmocka_unit_test(test_parse_rejects),
+      cmocka_unit_test(test_parse_rejects), cmocka_unit_test(test_parse_any),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
