@@ -27,8 +27,8 @@ static void set_defaults(struct media *m, const struct media_config *cfg) {
   if (m->cfg.queue_len == 0) m->cfg.queue_len = 4096;
   if (m->cfg.consent_timeout_ms == 0) m->cfg.consent_timeout_ms = 30000;
   if (m->cfg.silence_ms == 0) m->cfg.silence_ms = 10000;
-  if (m->cfg.weak_loss_256 == 0) m->cfg.weak_loss_256 = 26;
-  if (m->cfg.good_loss_256 == 0) m->cfg.good_loss_256 = 5;
+  if (m->cfg.weak_loss_pct == 0) m->cfg.weak_loss_pct = 10;
+  if (m->cfg.good_loss_pct == 0) m->cfg.good_loss_pct = 2;
   if (m->cfg.weak_after_ms == 0) m->cfg.weak_after_ms = 5000;
   if (m->cfg.good_after_ms == 0) m->cfg.good_after_ms = 10000;
   if (m->cfg.clock == NULL) m->cfg.clock = ly_clock_system();

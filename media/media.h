@@ -54,10 +54,11 @@ struct media_config {
   uint32_t consent_timeout_ms; /* 0 = 30000 (RFC 7675) */
   uint32_t silence_ms;         /* MEDIA_EV_SILENCE after this long without voice; 0 = 10000 */
   /* Weak links (MEDIA_EV_WEAK_LINK): a subscriber's reported video loss above
-   * weak_loss_256 (/256; 0 = 26, 10 %) for weak_after_ms (0 = 5000) pauses its
-   * video; audio loss under good_loss_256 (0 = 5, 2 %) for good_after_ms
-   * (0 = 10000) resumes it. */
-  uint32_t weak_loss_256, good_loss_256;
+   * weak_loss_pct (0 = 10 %) for weak_after_ms (0 = 5000) pauses its video;
+   * audio loss under good_loss_pct (0 = 2 %) for good_after_ms (0 = 10000)
+   * resumes it. Percentages are of packets, compared with the reports'
+   * fraction lost (/256). */
+  uint32_t weak_loss_pct, good_loss_pct;
   uint32_t weak_after_ms, good_after_ms;
   const struct ly_logger *log;  /* may be NULL (silent) */
   const struct ly_clock *clock; /* NULL = the system clock */

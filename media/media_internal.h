@@ -88,6 +88,8 @@ struct sub_slot {
   uint32_t packets, octets; /* for our SRs */
   uint32_t last_ts;
   uint64_t last_sr_ntp; /* the SR we sent last (its middle 32 bits come back as LSR) */
+  int64_t block_ms;     /* arrival of the subscriber's last report block on this slot; 0 none */
+  uint32_t block_seq;   /* its extended highest sequence number */
 };
 
 enum transport_state { TS_FREE = 0, TS_NEW, TS_CONNECTING, TS_CONNECTED, TS_CLOSED };
@@ -117,7 +119,9 @@ struct transport {
   uint8_t weak;                        /* subscriber on a bad link: video paused */
   uint8_t silent;                      /* publisher: MEDIA_EV_SILENCE sent, no voice since */
   int64_t last_voice_ms;               /* publisher: last packet flagged voice (RFC 6464) */
-  int64_t bad_since_ms, good_since_ms; /* subscriber: first of the bad / good reports in a row; 0 none */
+  int64_t bad_since_ms, good_since_ms; /* subscriber: start of the bad / good period under way; 0 none */
+  int64_t weak_since_ms;               /* subscriber: when its video was paused */
+  int64_t last_block_ms;               /* subscriber: last report block that counted */
   struct media_stats stats;
   struct worker *w; /* back pointer for the DTLS send callback */
 };

@@ -524,37 +524,38 @@ static void answer_nack(struct worker *w, struct transport *s, unsigned j, const
   }
 }
 
-/* Weak links (DESIGN §9, issue 5): video loss above weak_loss_256 in every
- * report for weak_after_ms pauses the subscriber's video; audio loss under
- * good_loss_256 in every report for good_after_ms brings it back (with a key
- * frame request). Time, not a count of reports: browsers report video about
- * every second but audio only every few seconds. */
-static int held(int64_t *since, int cond, int64_t now, uint32_t after_ms) {
-  if (!cond) {
-    *since = 0;
-    return 0;
-  }
-  if (*since == 0) *since = now;
-  return now - *since >= (int64_t)after_ms;
+/* Weak links (DESIGN §9, issue 5): video loss above weak_loss_pct for
+ * weak_after_ms pauses the subscriber's video; audio loss under good_loss_pct
+ * for good_after_ms brings it back (with a key frame request).
+ *
+ * Time, not a count of reports: browsers report video about every second but
+ * audio only every 2.5-7.5 s (libwebrtc: 5 s, randomised ×0.5..1.5). A
+ * report block's fraction lost covers the interval since that receiver's
+ * previous report on the same stream (RFC 3550 §6.4.1), so a good block
+ * means "good since the previous block": the quiet period starts there, not
+ * at the block's arrival, else every recovery would wait one extra audio
+ * interval. A block whose highest sequence number has not moved covers no
+ * packet (e.g. video while it is paused) and says nothing: it neither starts
+ * nor restarts a period. The verdict is taken on each block and on the
+ * worker's 1 s timer, so it comes when the period is up, not at the next
+ * report; the timer only trusts a period whose last block is recent. */
+#define REPORT_FRESH_MS 8000 /* longest audio report interval (7.5 s) and some slack */
+
+/* fraction (/256) against a percentage, exactly */
+static int loss_above(uint8_t fraction_256, uint32_t pct) {
+  return (uint32_t)fraction_256 * 100 > pct * 256;
+}
+static int loss_below(uint8_t fraction_256, uint32_t pct) {
+  return (uint32_t)fraction_256 * 100 < pct * 256;
 }
 
-static void weak_link(struct worker *w, struct transport *s, const struct sdp_track *tr, uint8_t fraction) {
-  int video = tr->kind == SDP_KIND_VIDEO;
-  const struct media_config *cfg = &w->m->cfg;
-  int64_t now = worker_now(w);
-  if (!s->weak && video) {
-    if (!held(&s->bad_since_ms, fraction > cfg->weak_loss_256, now, cfg->weak_after_ms)) return;
-    s->weak = 1;
-    s->good_since_ms = 0;
-  } else if (s->weak && !video) {
-    if (!held(&s->good_since_ms, fraction < cfg->good_loss_256, now, cfg->good_after_ms)) return;
-    s->weak = 0;
-    s->bad_since_ms = 0;
+static void weak_link_set(struct worker *w, struct transport *s, int weak, int64_t now) {
+  s->weak = (uint8_t)weak;
+  s->bad_since_ms = s->good_since_ms = 0;
+  s->weak_since_ms = weak ? now : 0;
+  if (!weak)
     for (unsigned j = 0; j < s->n_tracks; j++)
       s->sub[j].packets = 0; /* kick_new_slots asks for key frames */
-  } else {
-    return;
-  }
   struct media_event *ev = worker_event(w, MEDIA_EV_WEAK_LINK, s);
   if (ev) {
     ev->audio_only = s->weak;
@@ -562,10 +563,47 @@ static void weak_link(struct worker *w, struct transport *s, const struct sdp_tr
   }
 }
 
+/* The verdict, from the periods the blocks so far have set up. */
+static void weak_link_check(struct worker *w, struct transport *s, int64_t now) {
+  const struct media_config *cfg = &w->m->cfg;
+  if (now - s->last_block_ms > REPORT_FRESH_MS) return;
+  if (!s->weak && s->bad_since_ms && now - s->bad_since_ms >= (int64_t)cfg->weak_after_ms)
+    weak_link_set(w, s, 1, now);
+  else if (s->weak && s->good_since_ms && now - s->good_since_ms >= (int64_t)cfg->good_after_ms)
+    weak_link_set(w, s, 0, now);
+}
+
+/* One report block of subscriber s about its slot j. */
+static void weak_link_report(struct worker *w, struct transport *s, unsigned j, const struct rtcp_report_block *b) {
+  struct sub_slot *sl = &s->sub[j];
+  const struct media_config *cfg = &w->m->cfg;
+  int64_t now = worker_now(w), from = sl->block_ms;
+  int fresh = sl->block_ms != 0 && b->ext_highest_seq != sl->block_seq;
+  sl->block_ms = now;
+  sl->block_seq = b->ext_highest_seq;
+  if (!fresh) return;
+  int video = s->tracks[j].kind == SDP_KIND_VIDEO;
+  if (!s->weak && video) {
+    if (!loss_above(b->fraction_lost, cfg->weak_loss_pct))
+      s->bad_since_ms = 0;
+    else if (s->bad_since_ms == 0)
+      s->bad_since_ms = now; /* the loss began somewhere in the interval: count from its end */
+  } else if (s->weak && !video) {
+    if (!loss_below(b->fraction_lost, cfg->good_loss_pct))
+      s->good_since_ms = 0;
+    else if (s->good_since_ms == 0)
+      s->good_since_ms = from > s->weak_since_ms ? from : s->weak_since_ms;
+  } else {
+    return;
+  }
+  s->last_block_ms = now;
+  weak_link_check(w, s, now);
+}
+
 static void on_report_block(struct worker *w, struct transport *s, const struct rtcp_report_block *b) {
   int j = slot_by_ssrc(s, b->ssrc);
   if (j < 0) return;
-  weak_link(w, s, &s->tracks[j], b->fraction_lost);
+  weak_link_report(w, s, (unsigned)j, b);
   s->stats.fraction_lost_256 = b->fraction_lost;
   s->stats.packets_lost = b->cumulative_lost > 0 ? (uint64_t)b->cumulative_lost : 0;
   uint32_t clock = s->tracks[j].codec.clock ? s->tracks[j].codec.clock : 90000;
@@ -692,7 +730,10 @@ static void kick_new_slots(struct worker *w, struct transport *s) {
 }
 
 void router_tick(struct worker *w, struct transport *t, int64_t now) {
-  if (t->kind == MEDIA_RECV) kick_new_slots(w, t);
+  if (t->kind == MEDIA_RECV) {
+    weak_link_check(w, t, now);
+    kick_new_slots(w, t);
+  }
   if (t->kind != MEDIA_SEND) return;
   check_silence(w, t, now);
   struct rtcp_rr rr = {.ssrc = rtcp_ssrc(t)};

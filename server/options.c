@@ -66,6 +66,14 @@ const struct ly_opt server_opts[] = {
         "Default: the listen address; 127.0.0.1 when listening on loopback or on every interface."),
     INT(max_video_kbps, "max-video-kbps", "1200", 100, 20000, "KBPS",
         "Most video bitrate a participant may send (REMB and b=AS to publishers)."),
+    INT(weak_link_loss_pct, "weak-link-loss-pct", "10", 1, 100, "PCT",
+        "Weak links: video loss (from a subscriber's receiver reports) above which its video is paused."),
+    INT(weak_link_stop_ms, "weak-link-stop-ms", "5000", 100, 600000, "MS",
+        "How long the video loss must stay above --weak-link-loss-pct before the subscriber gets audio only."),
+    INT(weak_link_recover_pct, "weak-link-recover-pct", "2", 1, 100, "PCT",
+        "Audio loss under which a paused subscriber's video may resume."),
+    INT(weak_link_recover_ms, "weak-link-recover-ms", "10000", 100, 600000, "MS",
+        "How long the loss must stay under --weak-link-recover-pct before the video resumes."),
 };
 const size_t server_nopts = sizeof(server_opts) / sizeof(server_opts[0]);
 

@@ -127,6 +127,10 @@ int relay_start(struct ly_server *srv, const char *host) {
       .listen_ip = bind_ip,
       .candidate_ip = srv->cfg.media_ip[0] ? srv->cfg.media_ip : NULL,
       .max_video_kbps = (uint32_t)srv->cfg.max_video_kbps,
+      .weak_loss_pct = (uint32_t)srv->cfg.weak_link_loss_pct,
+      .weak_after_ms = (uint32_t)srv->cfg.weak_link_stop_ms,
+      .good_loss_pct = (uint32_t)srv->cfg.weak_link_recover_pct,
+      .good_after_ms = (uint32_t)srv->cfg.weak_link_recover_ms,
       .log = &srv->log,
       .clock = srv->clock,
   };

@@ -47,6 +47,10 @@ struct ly_config {
   int64_t media_port;            /* UDP port of worker 0 (worker i: +i); 0 = free ports */
   char media_ip[LY_OPT_STR_MAX]; /* address in ICE candidates; "" = from the listen address */
   int64_t max_video_kbps;        /* REMB / b=AS cap for publishers (1200) */
+  int64_t weak_link_loss_pct;    /* weak links (docs/operations.md): video loss above this % ... (10) */
+  int64_t weak_link_stop_ms;     /* ... for this long pauses a subscriber's video (5000) */
+  int64_t weak_link_recover_pct; /* audio loss under this % ... (2) */
+  int64_t weak_link_recover_ms;  /* ... for this long resumes it (10000) */
 };
 
 struct ly_server {

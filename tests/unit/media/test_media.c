@@ -430,15 +430,23 @@ static void test_pli_and_remb(void **state) {
   assert_true(fb.remb_bps <= 1200000 && fb.remb_bps > 1100000);
 }
 
-static void send_rr(struct peer *p, uint32_t ssrc, uint8_t fraction, int times) {
+/* One receiver report block about ssrc; ext_seq is its highest sequence number. */
+static void send_rr_block(struct peer *p, uint32_t ssrc, uint8_t fraction, uint32_t ext_seq) {
   uint8_t rb[256];
+  struct rtcp_rr rr = {.ssrc = 77, .n_blocks = 1};
+  rr.blocks[0].ssrc = ssrc;
+  rr.blocks[0].fraction_lost = fraction;
+  rr.blocks[0].ext_highest_seq = ext_seq;
+  size_t off = 0;
+  rtcp_write_rr(rb, sizeof rb, &off, &rr);
+  send_rtcp(p, rb, off);
+}
+
+/* `times` reports 10 ms apart, each covering new packets. */
+static void send_rr(struct peer *p, uint32_t ssrc, uint8_t fraction, int times) {
+  static uint32_t seq = 1000;
   for (int i = 0; i < times; i++) {
-    struct rtcp_rr rr = {.ssrc = 77, .n_blocks = 1};
-    rr.blocks[0].ssrc = ssrc;
-    rr.blocks[0].fraction_lost = fraction;
-    size_t off = 0;
-    rtcp_write_rr(rb, sizeof rb, &off, &rr);
-    send_rtcp(p, rb, off);
+    send_rr_block(p, ssrc, fraction, seq += 50);
     usleep(10000);
   }
 }
@@ -465,6 +473,40 @@ static void test_weak_link(void **state) {
   send_rtp(&f->a, 96, 2222, 59, 0xA0);
   assert_true(recv_rtp(&f->b, buf, &h, 1000) > 0);
   assert_int_equal(h.ssrc, f->vssrc);
+}
+
+/* Reports that cover no new packet (the highest sequence number did not
+ * move, like a paused video stream's) neither start nor restart the good
+ * period; a good report counts from the report before it, and the 1 s timer
+ * resumes the video when the period is up even if no report follows. */
+static void test_weak_link_stale_reports(void **state) {
+  struct pair *f = *state;
+  send_rr(&f->b, f->vssrc, 128, 5);
+  struct media_event *ev = wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->audio_only, 1);
+  media_event_free(ev);
+  for (int i = 0; i < 10; i++) { /* stale: nothing new received */
+    send_rr_block(&f->b, f->assrc, 0, 7);
+    usleep(10000);
+  }
+  assert_null(wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 1500)); /* the timer fired: still weak */
+  send_rr_block(&f->b, f->assrc, 0, 500); /* good since the stale one before it (>= 20 ms ago) */
+  ev = wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 500);
+  assert_non_null(ev);
+  assert_int_equal(ev->audio_only, 0);
+  media_event_free(ev);
+  send_rr(&f->b, f->vssrc, 128, 5); /* weak again; a bad audio report, then a good one 5 ms later */
+  ev = wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 2000);
+  assert_non_null(ev);
+  media_event_free(ev);
+  send_rr_block(&f->b, f->assrc, 64, 600); /* 25 % lost */
+  usleep(5000);
+  send_rr_block(&f->b, f->assrc, 0, 650); /* good for 5 ms: not yet; no report follows, the timer decides */
+  ev = wait_event(f->m, MEDIA_EV_WEAK_LINK, f->b.id, 2500);
+  assert_non_null(ev);
+  assert_int_equal(ev->audio_only, 0);
+  media_event_free(ev);
 }
 
 /* Recording: the publisher's Opus goes into an Ogg Opus file. */
@@ -749,6 +791,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_nack_both_ways, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_pli_and_remb, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_weak_link, pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(test_weak_link_stale_reports, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_recording, pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(test_recording_write_error, pair_setup, pair_teardown),
       cmocka_unit_test(test_security),
