@@ -22,5 +22,11 @@ for c in 1 8; do
   LIANYI_BIN="$BIN" node bench/rx_flow_http.mjs 1000 $c
 done
 echo
+echo "== media relay forwarding: one worker, AES-GCM, one publisher fanned out to 8 subscribers — forwarded packets/s, loss, latency, CPU-µs per packet (bench/forward.c, issue 4)"
+FIFO=()
+chrt -f 1 true 2>/dev/null && FIFO=(chrt -f 1)
+"${FIFO[@]}" "$(dirname "$BIN")/bench_forward" --cpus "${SERVER_CPU:-0},${LOADGEN_CPU:-1}" --seconds 1 \
+  --rates 8000,16000,24000,32000
+echo
 echo "== media: Lianyi vs Janus vs a raw UDP relay — 1:1 and 3-party consultations per core, CPU-µs per packet, latency; signalling sessions (bench/media.sh --short; bench/media.sh writes bench/results/)"
 BIN="$BIN" bench/media.sh --short || echo "(media.sh did not finish: see above)"
