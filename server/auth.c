@@ -5,12 +5,15 @@
  * a wrong password and a disabled account, and spends one scrypt on each so
  * the time does not tell them apart either. Failures are counted per
  * username in a fixed in-memory table: after 5 failures inside a 60 s window
- * every attempt is 429 (auth.too_many_attempts) until the window ends.
- * Bearer tokens are 32 random bytes in base64url; only their SHA-256 is
+ * every attempt is 429 (auth.too_many_attempts) until the window ends; an
+ * attempt counts from its start, so checks still running count too. The
+ * scrypt runs off the service thread (auth_login_start / _check / _finish,
+ * server/h_sessions.c and server/offload.c). Bearer tokens are 32 random bytes in base64url; only their SHA-256 is
  * stored. A login or logout and its audit entry commit in one transaction.
  */
 #include "server/auth.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,70 +201,90 @@ static int login_tx_fn(struct ly_db *db, void *ud) {
 
 static const char sql_login_lookup[] = "SELECT id, password_hash, disabled FROM accounts WHERE username = ?1";
 
-/* Find the account and check the password; 0, LY_EAUTH or a db error. The
- * account id is copied to id (empty when the user does not exist). */
-static int check_password(struct ly_server *srv, const char *username, const char *password, char *id,
-                          size_t idsz) {
-  char hash[LY_PASSWORD_HASH_MAX];
-  int disabled = 0;
-
-  id[0] = '\0';
-  copy(hash, sizeof(hash), dummy_hash);
-  sqlite3_stmt *st = ly_db_stmt(srv->db, sql_login_lookup);
-  if (st == NULL) return LY_EDB;
-  ly_db_bind_text(st, 1, username);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    copy(id, idsz, ly_db_col_text(st, 0));
-    copy(hash, sizeof(hash), ly_db_col_text(st, 1));
-    disabled = sqlite3_column_int(st, 2) != 0;
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ly_db_rc(srv->db, rc);
-  rc = ly_password_verify(password, hash);
-  if (rc == LY_EPARSE && id[0])
-    LY_ERROR(&srv->log, "auth.bad_hash", "account %s has an unreadable password hash", id);
-  if (rc != 0 || !id[0] || disabled) return LY_EAUTH;
-  return 0;
-}
-
-int auth_login(struct ly_server *srv, const char *username, const char *password, const char *ip,
-               struct ly_account *acct, char *token_out, size_t token_sz, int64_t *expires_at,
-               struct ly_error *e) {
-  int64_t mono = ly_mono_ms(srv->clock), now = ly_now_ms(srv->clock);
-  char id[LY_ID_MAX + 16];
-  uint8_t hash[LY_SHA256_LEN];
-
-  if (fail_locked(srv->auth, username, mono))
+int auth_login_start(struct ly_server *srv, struct auth_login *l, struct ly_error *e) {
+  l->id[0] = '\0';
+  l->disabled = 0;
+  l->verify_rc = LY_EAUTH;
+  copy(l->hash, sizeof(l->hash), dummy_hash);
+  int64_t mono = ly_mono_ms(srv->clock);
+  if (fail_locked(srv->auth, l->username, mono))
     return ly_error_set(e, LY_ERATE, "auth.too_many_attempts",
                         "Too many failed sign-in attempts. Please wait a minute and try again.",
                         "登录失败次数过多，请一分钟后再试。");
-  int rc = check_password(srv, username, password, id, sizeof(id));
-  if (rc == LY_EAUTH) {
+  /* Counted as a failure from the start, cleared on success: attempts still
+   * being checked on the offload thread count against the window too. */
+  fail_record(srv->auth, l->username, mono);
+  sqlite3_stmt *st = ly_db_stmt(srv->db, sql_login_lookup);
+  if (st == NULL) return ly_error_set(e, LY_EDB, NULL, NULL, NULL);
+  ly_db_bind_text(st, 1, l->username);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    copy(l->id, sizeof(l->id), ly_db_col_text(st, 0));
+    copy(l->hash, sizeof(l->hash), ly_db_col_text(st, 1));
+    l->disabled = sqlite3_column_int(st, 2) != 0;
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ly_error_set(e, ly_db_rc(srv->db, rc), NULL, NULL, NULL);
+  return 0;
+}
+
+/* The same work whether the user exists or not: an unknown name is checked
+ * against a hash no password matches. */
+void auth_login_check(struct auth_login *l) {
+  l->verify_rc = ly_password_verify(l->password, l->hash);
+  OPENSSL_cleanse(l->password, sizeof(l->password));
+}
+
+int auth_login_finish(struct ly_server *srv, struct auth_login *l, struct ly_account *acct, char *token_out,
+                      size_t token_sz, int64_t *expires_at, struct ly_error *e) {
+  int64_t now = ly_now_ms(srv->clock);
+  uint8_t hash[LY_SHA256_LEN];
+  int rc = l->verify_rc;
+
+  if (rc == LY_EPARSE && l->id[0])
+    LY_ERROR(&srv->log, "auth.bad_hash", "account %s has an unreadable password hash", l->id);
+  if (rc != 0 || !l->id[0] || l->disabled) {
     /* Not audited: a database write only for existing accounts would make
-     * the answer measurably slower for them than for unknown names. */
-    fail_record(srv->auth, username, mono);
-    if (id[0])
-      LY_INFO(&srv->log, "auth.login_failed", "failed sign-in to account %s", id);
+     * the answer measurably slower for them than for unknown names. The
+     * failure was counted at the start. */
+    if (l->id[0])
+      LY_INFO(&srv->log, "auth.login_failed", "failed sign-in to account %s", l->id);
     else
       LY_INFO(&srv->log, "auth.login_failed", "failed sign-in (unknown user)");
     return invalid_credentials(e);
   }
-  if (rc != 0) return ly_error_set(e, rc, NULL, NULL, NULL);
-  fail_clear(srv->auth, username);
-  if ((rc = load_account(srv, id, acct, NULL)) != 0) return ly_error_set(e, rc, NULL, NULL, NULL);
+  fail_clear(srv->auth, l->username);
+  if ((rc = load_account(srv, l->id, acct, NULL)) != 0) return ly_error_set(e, rc, NULL, NULL, NULL);
   if (token_sz < TOKEN_LEN + 1) return ly_error_set(e, LY_ETOOBIG, NULL, NULL, NULL);
   if ((rc = ly_token_new(TOKEN_BYTES, token_out, token_sz)) != 0 ||
       (rc = ly_sha256(token_out, strlen(token_out), hash)) != 0)
     return ly_error_set(e, rc, NULL, NULL, NULL);
   struct login_tx t = {
-      .acct = acct, .hash = hash, .now = now, .expires_at = now + srv->cfg.session_ttl_s * 1000, .ip = ip};
+      .acct = acct, .hash = hash, .now = now, .expires_at = now + srv->cfg.session_ttl_s * 1000, .ip = l->ip};
   if ((rc = ly_db_tx(srv->db, login_tx_fn, &t)) != 0) {
     memset(token_out, 0, token_sz);
     return ly_error_set(e, rc, NULL, NULL, NULL);
   }
   *expires_at = t.expires_at;
   return 0;
+}
+
+int auth_login(struct ly_server *srv, const char *username, const char *password, const char *ip,
+               struct ly_account *acct, char *token_out, size_t token_sz, int64_t *expires_at,
+               struct ly_error *e) {
+  struct auth_login *l = calloc(1, sizeof(*l));
+  if (l == NULL) return ly_error_set(e, LY_ENOMEM, NULL, NULL, NULL);
+  copy(l->username, sizeof(l->username), username);
+  copy(l->password, sizeof(l->password), password);
+  copy(l->ip, sizeof(l->ip), ip);
+  int rc = auth_login_start(srv, l, e);
+  if (rc == 0) {
+    auth_login_check(l);
+    rc = auth_login_finish(srv, l, acct, token_out, token_sz, expires_at, e);
+  }
+  OPENSSL_cleanse(l, sizeof(*l));
+  free(l);
+  return rc;
 }
 
 /* --- sessions ------------------------------------------------------------- */

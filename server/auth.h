@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/crypto.h"
 #include "server/http.h"
 
 struct ly_server;
@@ -22,6 +23,25 @@ void auth_close(struct ly_auth *a);
 int auth_login(struct ly_server *srv, const char *username, const char *password, const char *ip,
                struct ly_account *acct, char *token_out, size_t token_sz, int64_t *expires_at,
                struct ly_error *e);
+/* The same sign-in in three steps, so that the password hash (scrypt,
+ * ~150 ms) runs off the service thread (server/offload.c):
+ * auth_login_start on the service thread (the failure window: LY_ERATE; the
+ * account's hash, or a dummy one); auth_login_check on any thread (only the
+ * struct; wipes the password); auth_login_finish on the service thread
+ * (counts a failure or makes the session, as auth_login). Fill username,
+ * password and ip before the start. */
+struct auth_login {
+  char username[72];
+  char password[257];
+  char ip[64];
+  char id[64];
+  char hash[LY_PASSWORD_HASH_MAX];
+  int disabled, verify_rc;
+};
+int auth_login_start(struct ly_server *srv, struct auth_login *l, struct ly_error *e);
+void auth_login_check(struct auth_login *l);
+int auth_login_finish(struct ly_server *srv, struct auth_login *l, struct ly_account *acct, char *token_out,
+                      size_t token_sz, int64_t *expires_at, struct ly_error *e);
 /* Resolve a bearer token to its account: LY_EAUTH (auth.required /
  * auth.session_expired) when absent, unknown, revoked or expired. */
 int auth_session(struct ly_server *srv, const char *token, struct ly_account *acct, struct ly_error *e);

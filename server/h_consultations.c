@@ -20,6 +20,7 @@
 #include "server/auth.h"
 #include "server/handlers.h"
 #include "server/server.h"
+#include "server/server_internal.h"
 #include "signalling/booking.h"
 #include "signalling/consult.h"
 #include "signalling/rating.h"
@@ -219,6 +220,7 @@ int h_consultations_ws_init(struct ly_server *srv) {
       .keys = &srv->keys,
       .authenticate = ws_authenticate,
       .ud = srv,
+      .upgrade_refused = http_upgrade_refused,
       .resume_window_ms = srv->cfg.resume_window_ms,
       .max_sessions = srv->cfg.max_connections,
       .media = srv->media,

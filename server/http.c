@@ -36,158 +36,14 @@
 #include "core/log.h"
 #include "server/auth.h"
 #include "server/http.h"
+#include "server/http_internal.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/server_internal.h"
 #include "server/static_gz.h"
 
-#define TX_PATH_MAX    2048
-#define TX_QUERY_MAX   4096
-#define TX_HDR_MAX     512
-#define TX_CHUNK       16384
-#define TX_HEADER_ROOM 2048
-#define JSON_TYPE      "application/json; charset=utf-8"
-#define BATCH_MAX      256 /* answers held for one commit; a full batch commits at once */
-
-struct ly_http {
-  struct ly_server *srv;
-  unsigned inflight;
-  unsigned npending;
-  struct lws *pending[BATCH_MAX]; /* connections whose answer waits for the batch commit */
-  lws_sorted_usec_list_t tick;    /* wakes the loop while draining */
-  char web_root[PATH_MAX];
-  struct static_gz *gz; /* gzip-compressed web app files (server/static_gz.c) */
-};
-
-enum tx_state { TX_NEW, TX_BODY, TX_DISCARD, TX_WAIT_COMMIT, TX_SENDING, TX_FILE };
-
-struct tx {
-  enum tx_state st;
-  enum ly_method method;   /* 0 for methods no route can have (OPTIONS, …) */
-  const char *method_name; /* static */
-  int head, close_after, headers_sent;
-  int batched; /* the handler ran inside the batch transaction */
-  int64_t t0_ms;
-  char path[TX_PATH_MAX];
-  char query[TX_QUERY_MAX];
-  char token[TX_HDR_MAX];
-  char idem[TX_HDR_MAX];
-  char range[128];
-  char ctype[128];
-  char ip[64];
-  char inm[128]; /* If-None-Match */
-  int gzip_ok;   /* Accept-Encoding names gzip */
-  const char *lang;
-  char *body;
-  size_t body_len, body_cap;
-  /* the answer */
-  const char *route_name; /* static: a route's name or one of the labels below */
-  int status;
-  char *out;
-  size_t out_len, out_off;
-  const char *out_ctype;
-  char out_headers[640];
-  unsigned char *wbuf;
-};
-
-struct pss {
-  struct tx *tx;
-  int close_when_flushed; /* answered with Connection: close, bytes still queued in lws */
-};
-
 static struct ly_server *srv_of(struct lws *wsi) {
   return lws_context_user(lws_get_context(wsi));
-}
-
-/* --- request intake ------------------------------------------------------- */
-
-static const struct {
-  int lws;
-  enum ly_method m;
-  const char *name;
-} methods[] = {
-    {LWSHUMETH_GET, LY_GET, "GET"},          {LWSHUMETH_POST, LY_POST, "POST"},
-    {LWSHUMETH_PUT, LY_PUT, "PUT"},          {LWSHUMETH_PATCH, LY_PATCH, "PATCH"},
-    {LWSHUMETH_DELETE, LY_DELETE, "DELETE"}, {LWSHUMETH_HEAD, LY_GET, "HEAD"},
-    {LWSHUMETH_OPTIONS, 0, "OPTIONS"},
-};
-
-/* Copy header h into out ("" when absent); 1 when present and it fit. */
-static int hdr(struct lws *wsi, enum lws_token_indexes h, char *out, size_t outsz) {
-  out[0] = '\0';
-  int n = lws_hdr_total_length(wsi, h);
-  if (n <= 0 || (size_t)n >= outsz) return 0;
-  return lws_hdr_copy(wsi, out, (int)outsz, h) > 0;
-}
-
-/* "en…" as the first language tag → English; everything else Chinese. */
-static const char *pick_lang(const char *al) {
-  while (*al == ' ')
-    al++;
-  if ((al[0] == 'e' || al[0] == 'E') && (al[1] == 'n' || al[1] == 'N') && strchr("-_,; ", al[2]) != NULL)
-    return "en";
-  return "zh-CN";
-}
-
-/* "Bearer <token>" → token; anything else leaves out empty. */
-static void bearer(const char *auth, char *out, size_t outsz) {
-  out[0] = '\0';
-  if (strncasecmp(auth, "bearer ", 7) != 0) return;
-  auth += 7;
-  while (*auth == ' ')
-    auth++;
-  size_t n = strcspn(auth, " \t");
-  if (n == 0 || n >= outsz || auth[n] != '\0') return;
-  memcpy(out, auth, n);
-  out[n] = '\0';
-}
-
-static int read_query(struct lws *wsi, struct tx *tx) {
-  char frag[TX_QUERY_MAX];
-  size_t off = 0;
-
-  tx->query[0] = '\0';
-  for (int i = 0; i < 64; i++) {
-    if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) >= (int)sizeof(frag)) return LY_ETOOBIG;
-    int n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
-    if (n < 0) break; /* no more fragments */
-    if (n == 0) continue;
-    int rc = query_append_pair(tx->query, sizeof(tx->query), &off, frag);
-    if (rc != 0) return rc;
-  }
-  return 0;
-}
-
-/* Fill tx from the request headers. LY_ETOOBIG for an over-long path/query. */
-static int read_request(struct lws *wsi, struct tx *tx, const char *uri, size_t len) {
-  char *uri_ptr, buf[TX_HDR_MAX];
-  int uri_len, m = lws_http_get_uri_and_method(wsi, &uri_ptr, &uri_len);
-
-  tx->method_name = "OTHER";
-  for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-    if (methods[i].lws == m) {
-      tx->method = methods[i].m;
-      tx->method_name = methods[i].name;
-      tx->head = m == LWSHUMETH_HEAD;
-    }
-  }
-  if (len == 0 || len >= sizeof(tx->path)) return LY_ETOOBIG;
-  memcpy(tx->path, uri, len);
-  tx->path[len] = '\0';
-  hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE, buf, sizeof(buf));
-  tx->lang = pick_lang(buf);
-  if (hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf))) bearer(buf, tx->token, sizeof(tx->token));
-  hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, tx->ctype, sizeof(tx->ctype));
-  hdr(wsi, WSI_TOKEN_HTTP_RANGE, tx->range, sizeof(tx->range));
-  hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, tx->inm, sizeof(tx->inm));
-  tx->gzip_ok = hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf)) && strstr(buf, "gzip") != NULL;
-  tx->idem[0] = '\0';
-  int n = lws_hdr_custom_length(wsi, "idempotency-key:", 16);
-  if (n > 0 && (size_t)n < sizeof(tx->idem) &&
-      lws_hdr_custom_copy(wsi, tx->idem, sizeof(tx->idem), "idempotency-key:", 16) < 0)
-    tx->idem[0] = '\0';
-  lws_get_peer_simple(wsi, tx->ip, sizeof(tx->ip));
-  return read_query(wsi, tx);
 }
 
 /* --- building answers ----------------------------------------------------- */
@@ -336,11 +192,17 @@ static int serve_static(struct ly_server *srv, struct lws *wsi, struct tx *tx, s
 }
 
 /* Route and answer. Returns 0 when the answer is in tx, 1 when lws is
- * serving a file, -1 when the connection must close. */
+ * serving a file, 2 when the handler deferred it (ly_req_defer), -1 when the
+ * connection must close. */
 static int dispatch(struct ly_server *srv, struct lws *wsi, struct tx *tx) {
   struct ly_resp resp = {.status = 200};
-  struct ly_req req = {
-      .srv = srv, .method = tx->method, .path = tx->path, .query = tx->query, .lang = tx->lang, .ip = tx->ip};
+  struct ly_req req = {.srv = srv,
+                       .method = tx->method,
+                       .path = tx->path,
+                       .query = tx->query,
+                       .lang = tx->lang,
+                       .ip = tx->ip,
+                       .conn = wsi};
   struct ly_account acct;
   const struct ly_route *route = NULL;
   char scratch[TX_PATH_MAX];
@@ -372,6 +234,10 @@ static int dispatch(struct ly_server *srv, struct lws *wsi, struct tx *tx) {
     tx->batched = ly_db_batch_enter(srv->db) == LY_OK;
     if (authorize(&req, &resp, route, tx->token, &acct) == 0) run_handler(&req, &resp, route);
     if (tx->batched) ly_db_batch_leave(srv->db);
+    if (tx->st == TX_WAIT_WORK) { /* ly_req_defer: ly_req_finish answers */
+      if (json != NULL) json_decref(json);
+      return 2;
+    }
   } else if (is_static && (tx->method == LY_GET)) {
     int s = serve_static(srv, wsi, tx, &req, &resp);
     if (s == 0) return 1;
@@ -582,8 +448,10 @@ static void batch_done(void *ud, int rc) {
   h->npending = 0;
 }
 
-/* A connection closed: forget its held answer. */
+/* A connection closed: forget its held answer, and any deferred one. */
 static void batch_forget(struct ly_http *h, struct lws *wsi) {
+  for (unsigned i = 0; h != NULL && i < DEFER_MAX; i++)
+    if (h->deferred[i].wsi == wsi) h->deferred[i].wsi = NULL;
   for (unsigned i = 0; h != NULL && i < h->npending; i++) {
     if (h->pending[i] != wsi) continue;
     h->pending[i] = h->pending[--h->npending];
@@ -591,22 +459,94 @@ static void batch_forget(struct ly_http *h, struct lws *wsi) {
   }
 }
 
-static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len) {
+/* --- answers that wait for work off the service thread ------------------ */
+
+int ly_req_defer(struct ly_req *req, uint32_t *handle) {
+  struct ly_http *h = req->srv->http;
+  struct lws *wsi = req->conn;
+  struct pss *pss = wsi ? lws_wsi_user(wsi) : NULL;
+  if (h == NULL || pss == NULL || pss->tx == NULL) return LY_EINVAL;
+  for (uint32_t i = 0; i < DEFER_MAX; i++) {
+    if (h->deferred[i].wsi != NULL) continue;
+    h->deferred[i].wsi = wsi;
+    h->deferred[i].gen++;
+    pss->tx->st = TX_WAIT_WORK;
+    *handle = i | (uint32_t)h->deferred[i].gen << 16;
+    return 0;
+  }
+  return LY_EAGAIN;
+}
+
+void ly_req_finish(struct ly_server *srv, uint32_t handle, struct ly_resp *resp) {
+  struct ly_http *h = srv->http;
+  uint32_t i = handle & 0xffff;
+  struct lws *wsi = NULL;
+  if (h != NULL && i < DEFER_MAX && h->deferred[i].gen == (uint16_t)(handle >> 16)) {
+    wsi = h->deferred[i].wsi;
+    h->deferred[i].wsi = NULL;
+  }
+  struct pss *pss = wsi ? lws_wsi_user(wsi) : NULL;
+  if (pss != NULL && pss->tx != NULL && pss->tx->st == TX_WAIT_WORK) {
+    take_response(pss->tx, resp);
+    send_now(wsi, pss->tx);
+    return;
+  }
+  json_decref(resp->json); /* the client has gone */
+  free(resp->raw);
+  resp->json = NULL;
+  resp->raw = NULL;
+}
+
+/* A new transaction, its headers read (pss: attached to the connection);
+ * NULL when out of memory. *bad is set when the path or query is too long. */
+static struct tx *tx_begin(struct lws *wsi, struct pss *pss, const char *uri, size_t len, int *bad) {
   struct ly_server *srv = srv_of(wsi);
   struct tx *tx = calloc(1, sizeof(*tx));
-  char cl[32];
 
-  if (tx == NULL) return -1;
-  if (pss->tx != NULL) tx_free(srv->http, pss->tx);
-  pss->tx = tx;
+  if (tx == NULL) return NULL;
+  if (pss != NULL) {
+    if (pss->tx != NULL) tx_free(srv->http, pss->tx);
+    pss->tx = tx;
+  }
   srv->http->inflight++;
   tx->t0_ms = ly_mono_ms(srv->clock);
   tx->lang = "zh-CN";
-  if (read_request(wsi, tx, uri, len) != 0)
+  *bad = http_intake_read(wsi, tx, uri, len) != 0;
+  return tx;
+}
+
+/* The connection's address is over --max-connections-per-ip
+ * (server/listener.c admitted it only to say so): 503, then close. */
+static int refuse_over(struct lws *wsi, struct tx *tx) {
+  tx->route_name = "too_many_connections";
+  return refuse(wsi, tx, 503, LY_ERATE, "http.too_many_connections",
+                "Too many connections from your network address. Close some and try again.",
+                "来自您网络地址的连接过多，请关闭一些后重试。");
+}
+
+int http_upgrade_refused(void *ud, struct lws *wsi) {
+  struct ly_server *srv = ud;
+  int bad;
+  if (!listener_wsi_over(wsi)) return 0;
+  struct tx *tx = tx_begin(wsi, NULL, "/ws", 3, &bad);
+  int rc = tx != NULL ? refuse_over(wsi, tx) : -1; /* written in full, or failed */
+  if (tx != NULL) tx_free(srv->http, tx);
+  return rc < 0 ? -1 : 1;
+}
+
+static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len) {
+  struct ly_server *srv = srv_of(wsi);
+  char cl[32];
+  int bad;
+  struct tx *tx = tx_begin(wsi, pss, uri, len, &bad);
+
+  if (tx == NULL) return -1;
+  if (listener_wsi_over(wsi)) return refuse_over(wsi, tx);
+  if (bad)
     return refuse(wsi, tx, 414, LY_ETOOBIG, "request.uri_too_long", "The address is too long.",
                   "请求地址过长。");
   /* every client we serve sends a Content-Length; chunked bodies are not read */
-  if (!hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl)) &&
+  if (!http_intake_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl)) &&
       lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
     return refuse(wsi, tx, 411, LY_EINVAL, "request.length_required",
                   "Send the body with a Content-Length header.", "请求体需要带 Content-Length 头。");
@@ -631,9 +571,25 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri, size_t len
   return 0;
 }
 
-static int on_body(struct tx *tx, const char *in, size_t len) {
+/* A body trickled in slower than BODY_MIN_RATE bytes a second on average,
+ * once BODY_GRACE_MS have passed, is a slow-loris client: the connection is
+ * closed. lws's own content timeout starts again with every byte, so alone it
+ * would let one byte every 29 s hold a connection for ever. */
+#define BODY_GRACE_MS 10000
+#define BODY_MIN_RATE 500
+static int body_too_slow(struct lws *wsi, const struct tx *tx) {
+  struct ly_server *srv = srv_of(wsi);
+  int64_t ms = ly_mono_ms(srv->clock) - tx->t0_ms;
+  if (ms <= BODY_GRACE_MS || (int64_t)tx->body_len >= ms * BODY_MIN_RATE / 1000) return 0;
+  LY_WARN(&srv->log, "http.body_too_slow", "a request body came at %lld bytes/s; connection closed",
+          (long long)(tx->body_len * 1000 / (size_t)ms));
+  return 1;
+}
+
+static int on_body(struct lws *wsi, struct tx *tx, const char *in, size_t len) {
   if (tx == NULL || tx->st != TX_BODY) return 0;
   if (tx->body_len + len > tx->body_cap) return -1; /* more than declared */
+  if (body_too_slow(wsi, tx)) return -1;
   memcpy(tx->body + tx->body_len, in, len);
   tx->body_len += len;
   tx->body[tx->body_len] = '\0';
@@ -691,12 +647,15 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         pss->tx = NULL;
       }
       return 0;
+    case LWS_CALLBACK_WSI_DESTROY: /* every wsi of the vhost, to protocols[0]: free its connection slot */
+      listener_wsi_destroyed(srv_of(wsi), wsi);
+      return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
       return 1; /* no WebSocket protocol is served by the HTTP layer */
     case LWS_CALLBACK_HTTP:
       return on_http(wsi, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY:
-      return on_body(pss->tx, in, len);
+      return on_body(wsi, pss->tx, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
       return on_body_done(wsi, pss);
     case LWS_CALLBACK_HTTP_WRITEABLE:

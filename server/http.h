@@ -62,6 +62,7 @@ struct ly_req {
   const char *ip;                /* peer address */
   const struct ly_route *route;
   const char *token; /* the bearer token, or NULL; never log it */
+  void *conn;        /* the connection (server/http.c), for ly_req_defer */
 };
 
 struct ly_resp {
@@ -112,6 +113,15 @@ int ly_resp_fail_i18n(struct ly_req *req, struct ly_resp *resp, int err, const c
                       const char *message, const char *message_zh);
 /* Append "Name: value\r\n" to resp->headers; LY_ETOOBIG when it does not fit. */
 int ly_resp_header(struct ly_resp *resp, const char *name, const char *value);
+
+/* Answering later: a handler whose answer needs work off the service thread
+ * (server/offload.c) takes a handle with ly_req_defer, hands the work over
+ * and returns 0 leaving resp empty. Back on the service thread,
+ * ly_req_finish sends the answer — or, if the client has gone, frees it
+ * (it takes ownership of resp's body either way). ly_req_defer: 0, or
+ * LY_EAGAIN when too many requests already wait. */
+int ly_req_defer(struct ly_req *req, uint32_t *handle);
+void ly_req_finish(struct ly_server *srv, uint32_t handle, struct ly_resp *resp);
 
 /* Query string value (decoded) into out; 0, LY_ENOTFOUND or LY_ETOOBIG
  * (LY_EPARSE when the value decodes to a NUL byte). */

@@ -46,7 +46,12 @@ const struct ly_opt server_opts[] = {
         "Lifetime of a login session in seconds."),
     INT(max_body, "max-body", "1048576", 1024, 64LL * 1024 * 1024, "BYTES",
         "Largest request body accepted; larger ones get 413."),
-    INT(max_connections, "max-connections", "20000", 16, 1000000, "N", "Most simultaneous connections."),
+    INT(max_connections, "max-connections", "20000", 16, 1000000, "N",
+        "Most simultaneous connections (HTTP and WebSocket); more are closed at accept. Raised against the "
+        "open-file limit at start."),
+    INT(max_connections_per_ip, "max-connections-per-ip", "0", 0, 1000000, "N",
+        "Most simultaneous connections from one address; 0 = no limit. Set it when clients are not behind "
+        "a shared address (a proxy, a hospital NAT, a mobile carrier's CGNAT)."),
     INT(resume_window_ms, "resume-window-ms", "30000", 100, 600000, "MS",
         "How long a participant whose WebSocket dropped may resume (rooms, queue place, missed events)."),
     INT(followup_window_days, "followup-window-days", "365", 1, 3650, "DAYS",

@@ -258,7 +258,7 @@ static int watch_signals(struct ly_server *srv, struct lws_vhost *vh) {
 }
 
 static int create_lws(struct ly_server *srv, const char *host, int port) {
-  const struct lws_protocols *protocols[6]; /* lws copies the table into the vhost */
+  const struct lws_protocols *protocols[7]; /* lws copies the table into the vhost */
   struct lws_context_creation_info info;
   int tls = srv->cfg.tls_cert[0] != '\0';
 
@@ -267,8 +267,10 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
   protocols[2] = listener_protocol();
   protocols[3] = sig_protocol(srv->sig); /* WebSocket /ws: the default for upgrades (sig_vhost_options) */
   protocols[4] = relay_protocol();
-  protocols[5] = NULL;
+  protocols[5] = offload_protocol();
+  protocols[6] = NULL;
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+  listener_fit_fd_limit(srv); /* before lws sizes its descriptor table */
 
   memset(&info, 0, sizeof(info));
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | (tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
@@ -310,6 +312,7 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
   }
   rc = watch_signals(srv, vh);
   if (rc == 0) rc = relay_adopt(srv, vh);
+  if (rc == 0) rc = offload_start(srv, vh);
   return rc ? rc : listener_open(srv, vh, host, port);
 }
 
@@ -403,6 +406,7 @@ int server_run(struct ly_server *srv) {
 
 void server_close(struct ly_server *srv) {
   jobs_stop(srv);
+  offload_stop(srv);
   if (srv->lws != NULL) lws_context_destroy(srv->lws);
   srv->lws = NULL;
   loop_destroy(srv);

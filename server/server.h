@@ -20,6 +20,8 @@ struct ly_jobs;
 struct ly_loop;
 struct ly_http;
 struct ly_listener;
+struct ly_conn_limit;
+struct ly_offload;
 struct media;
 struct sig;
 
@@ -37,6 +39,7 @@ struct ly_config {
   int64_t session_ttl_s;        /* default 43200 (12 h) */
   int64_t max_body;             /* bytes, default 1 MiB */
   int64_t max_connections;      /* default 20000 */
+  int64_t max_connections_per_ip; /* 0: no per-address limit (server/conn_limit.c) */
   int64_t resume_window_ms;     /* signalling: a dropped socket may resume this long (30000) */
   int64_t followup_window_days; /* online follow-up needs an offline diagnosis this recent (365) */
   int64_t dispatch_deadline_s;  /* a pharmacy must claim a dispatched prescription within this (7200) */
@@ -69,6 +72,8 @@ struct ly_server {
   int listen_port;              /* the port actually bound (for --listen :0) */
   struct ly_http *http;         /* the HTTP layer's state (server/http.c) */
   struct ly_listener *listener; /* the listening socket (server/listener.c) */
+  struct ly_conn_limit *conn_limit; /* open connections and their limits (server/conn_limit.c) */
+  struct ly_offload *offload;       /* CPU work off the service thread (server/offload.c) */
   struct sig *sig;              /* WebSocket signalling (signalling/sig.h) */
   int notices_started;          /* the notice relay has read where to start (server/notices.c) */
   int64_t notices_pushed;       /* the last rx_notices id it pushed */

@@ -73,6 +73,10 @@ void jobs_stop(struct ly_server *srv);
 
 /* --- listener.c: our own listening socket, accepted into lws ------------ */
 const struct lws_protocols *listener_protocol(void);
+/* Before the lws context is made (lws sizes its descriptor table from the
+ * limit then): raise the soft open-file limit towards --max-connections and
+ * lower cfg.max_connections to what the descriptors allow (logged). */
+void listener_fit_fd_limit(struct ly_server *srv);
 /* Bind host:port (srv->listen_port gets the real port) and start accepting
  * into vh. 0 or LY_EIO/LY_ENOMEM with the reason logged. */
 int listener_open(struct ly_server *srv, struct lws_vhost *vh, const char *host, int port);
@@ -80,6 +84,59 @@ int listener_open(struct ly_server *srv, struct lws_vhost *vh, const char *host,
 void listener_stop(struct ly_server *srv);
 /* Free the state (after lws_context_destroy). */
 void listener_close(struct ly_server *srv);
+/* LWS_CALLBACK_WSI_DESTROY (protocols[0], server/http.c): an accepted
+ * connection is gone; its place under the connection limits is free. */
+void listener_wsi_destroyed(struct ly_server *srv, struct lws *wsi);
+/* 1 when wsi's address is over --max-connections-per-ip: answer it 503
+ * http.too_many_connections and close (server/http.c). */
+int listener_wsi_over(struct lws *wsi);
+/* server/http.c, as struct sig_host's upgrade_refused (ud: the server): a
+ * WebSocket upgrade from an address over its limit is answered 503 (1);
+ * 0 lets it go on, -1 hangs up. */
+int http_upgrade_refused(void *ud, struct lws *wsi);
+
+/* --- offload.c: CPU-heavy work off the service thread --------------------- */
+/* A job, owned by its submitter's code: embed it first in a struct of your
+ * own, set work and done, submit it. work runs on the worker thread and may
+ * touch only the job's own data; done runs afterwards on the service thread
+ * and frees the job. At shutdown done runs with cancelled set (work may not
+ * have run): free, answer nobody. */
+struct ly_offload_job {
+  void (*work)(struct ly_offload_job *j);
+  void (*done)(struct ly_server *srv, struct ly_offload_job *j);
+  int cancelled;
+  struct ly_offload_job *next;
+};
+const struct lws_protocols *offload_protocol(void);
+/* The worker thread and its wake-up, watched in vh. 0 or LY_ENOMEM/LY_EIO (logged). */
+int offload_start(struct ly_server *srv, struct lws_vhost *vh);
+/* 1 when a job would be taken now, 0 when the queue is full, -1 when there
+ * is no worker thread (submit would run the job on the spot). */
+int offload_room(const struct ly_server *srv);
+/* Queue j: 0, or LY_EAGAIN when too many jobs wait (j untouched). Without
+ * a worker (tools, tests) j runs at once, work then done. */
+int offload_submit(struct ly_server *srv, struct ly_offload_job *j);
+/* Join the worker; cancel what is left (done with cancelled set). */
+void offload_stop(struct ly_server *srv);
+
+/* --- conn_limit.c: open connections, in all and per peer address ---------- */
+struct ly_conn_limit;
+struct sockaddr;
+/* Room for max_connections (at most per_ip from one address; 0: no such
+ * limit) in srv->conn_limit, with a /metrics source. 0 or LY_ENOMEM. */
+int conn_limit_init(struct ly_server *srv, uint32_t max_connections, uint32_t per_ip);
+void conn_limit_close(struct ly_conn_limit *l);
+/* May a connection from peer be taken? 0 with *slot (give it back with
+ * conn_limit_release); LY_EAGAIN (all taken); LY_ERATE over the per-address
+ * limit: with *slot when it is admitted only to be answered 503 (up to as
+ * many again; conn_limit_over says so later), else with *slot untouched. */
+int conn_limit_admit(struct ly_conn_limit *l, const struct sockaddr *peer, void **slot);
+/* 1 when slot was admitted over its address's limit. */
+int conn_limit_over(const void *slot);
+void conn_limit_release(struct ly_conn_limit *l, void *slot);
+/* Count a connection refused for want of file descriptors. */
+void conn_limit_refused_fds(struct ly_conn_limit *l);
+uint32_t conn_limit_open(const struct ly_conn_limit *l);
 
 /* --- static.c: files under cfg.web_root ---------------------------------- */
 /* Resolve a request path to a regular file inside root (realpath'd). 0 with

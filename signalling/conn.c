@@ -244,6 +244,9 @@ static int on_established(struct sig *s, struct lws *wsi, struct sig_conn *c) {
   c->rate_tokens = SIG_RATE_BURST;
   c->rate_at = ly_mono_ms(s->host.clock);
   s->stats.sockets++;
+  /* an idle socket that never authenticates would hold a connection for ever
+   * (a slow-loris): lws closes it; dispatch.c lifts this once it has */
+  lws_set_timeout(wsi, PENDING_TIMEOUT_USER_REASON_BASE, SIG_AUTH_TIMEOUT_S);
   if ((int64_t)s->stats.sockets > s->host.max_sessions)
     conn_close_after(c, SIG_CLOSE_FULL, "too many sessions");
   return 0;
@@ -282,6 +285,8 @@ int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_PROTOCOL_DESTROY:
       lws_sul_cancel(&s->sweep);
       return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: /* to the protocol upgraded to (lws 4.1), so here */
+      return s->host.upgrade_refused ? s->host.upgrade_refused(s->host.ud, wsi) : 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
       return filter(wsi);
     case LWS_CALLBACK_ESTABLISHED:

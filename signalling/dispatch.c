@@ -154,6 +154,8 @@ void dispatch_message(struct sig *s, struct sig_conn *c, const char *buf, size_t
     reply_err(c, in.id, &e);
   } else {
     run(s, c, r, &in);
+    if (r->fn == ws_session_auth && c->peer != NULL && c->wsi != NULL)
+      lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0); /* authenticated: no deadline (conn.c) */
   }
   wire_free(&in);
 }

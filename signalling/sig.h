@@ -20,6 +20,7 @@ struct ly_clock;
 struct ly_logger;
 struct ly_keys;
 struct ly_error;
+struct lws;
 struct lws_protocols;
 struct lws_protocol_vhost_options;
 struct media;
@@ -46,6 +47,10 @@ struct sig_host {
    * (auth.required / auth.session_expired). Never logs the token. */
   int (*authenticate)(void *ud, const char *token, struct sig_account *out, struct ly_error *e);
   void *ud;
+  /* Before a socket becomes a WebSocket (request headers still readable):
+   * 1 when the host refused it and answered the request itself (e.g. a 503
+   * over a connection limit), -1 to hang up, 0 to go on. NULL: always go on. */
+  int (*upgrade_refused)(void *ud, struct lws *wsi);
   int64_t resume_window_ms; /* how long a dropped participant may resume; 0 → 30000 */
   int64_t max_sessions;     /* most simultaneous sockets; 0 → 20000 */
   /* The media relay (media/media.h), lent; it must outlive the struct sig.

@@ -44,6 +44,7 @@
 #define SIG_CALLED_TIMEOUT_MS (10 * 60 * 1000)  /* called but nobody came: no_show */
 #define SIG_CALL_MAX_MS       (4 * 3600 * 1000) /* in_call longer than this: ended (timeout) */
 #define SIG_CHAT_MAX          2000              /* bytes of one chat message */
+#define SIG_AUTH_TIMEOUT_S    10                /* a socket must authenticate this soon, or it is closed */
 #define SIG_HISTORY_MAX       200               /* chat messages sent on join */
 
 /* WebSocket close codes (RFC 6455 §7.4.2: 4000-4999 are the application's). */
