@@ -23,9 +23,10 @@ export class Client {
     ws.on('error', () => { /* close follows */ });
   }
 
-  // Opens a socket to srv's /ws; with a token, authenticates first.
+  // Opens a socket to srv's /ws (opts.url instead, e.g. wss://, with
+  // opts.ws as the ws library's options); with a token, authenticates first.
   static async open(srv, token, opts = {}) {
-    const ws = new WebSocket(`ws://127.0.0.1:${srv.port}${opts.path || '/ws'}`);
+    const ws = new WebSocket(opts.url || `ws://127.0.0.1:${srv.port}${opts.path || '/ws'}`, opts.ws);
     const c = new Client(ws);
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
     if (token) {
