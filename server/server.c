@@ -1,12 +1,13 @@
 /* server/server.c — the server context: configuration, data directory,
  * master key, database, the lws context and its one vhost, signals.
  *
- * SIGTERM and SIGINT are blocked in every thread and read from a signalfd
- * that the lws loop watches like any other descriptor, so shutdown happens
- * on the service thread: stop accepting, let in-flight requests finish
- * (bounded), close connections, then close the database (which checkpoints
- * the WAL). A second signal during the drain changes nothing; SIGKILL is
- * what the durability tests use for a crash.
+ * SIGTERM, SIGINT and SIGHUP are blocked in every thread and read from a
+ * signalfd that the lws loop watches like any other descriptor, so they are
+ * handled on the service thread. SIGHUP loads the TLS certificate again
+ * (server/tls.c). On SIGTERM/SIGINT: stop accepting, let in-flight requests
+ * finish (bounded), close connections, then close the database (which
+ * checkpoints the WAL). A second signal during the drain changes nothing;
+ * SIGKILL is what the durability tests use for a crash.
  */
 #include "server/server.h"
 
@@ -228,6 +229,10 @@ static int signal_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 
   if (reason != LWS_CALLBACK_RAW_RX_FILE) return 0;
   while (read(lws_get_socket_fd(wsi), &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+    if (si.ssi_signo == SIGHUP) { /* a renewed certificate (server/tls.c) */
+      if (!srv->stopping) tls_reload(srv);
+      continue;
+    }
     if (!srv->stopping) LY_INFO(&srv->log, "server.stopping", "signal %u: shutting down", si.ssi_signo);
     srv->stopping = 1;
   }
@@ -239,8 +244,8 @@ static const struct lws_protocols signal_protocol = {
     .callback = signal_callback,
 };
 
-/* Block SIGTERM/SIGINT (inherited by every thread made later) and watch
- * them through a signalfd adopted into the loop. */
+/* Block SIGTERM/SIGINT/SIGHUP (inherited by every thread made later) and
+ * watch them through a signalfd adopted into the loop. */
 static int watch_signals(struct ly_server *srv, struct lws_vhost *vh) {
   sigset_t set;
   lws_sock_file_fd_type fd;
@@ -248,6 +253,7 @@ static int watch_signals(struct ly_server *srv, struct lws_vhost *vh) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   fd.filefd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd.filefd < 0 ||
       lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, fd, signal_protocol.name, NULL) == NULL) {
@@ -301,6 +307,10 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
     info.ssl_cert_filepath = srv->cfg.tls_cert;
     info.ssl_private_key_filepath = srv->cfg.tls_key;
     info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    /* TLS 1.2: forward-secret AEAD suites only (TLS 1.3 has nothing weaker) */
+    info.ssl_cipher_list =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
     /* lws reads DO_SSL_GLOBAL_INIT from the vhost's options too */
     info.options |=
         LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_STS; /* STS: HSTS on every response */
@@ -361,6 +371,7 @@ int server_init(struct ly_server *srv, int argc, char **argv, int first) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
 
   if ((rc = make_data_dir(srv)) != 0 || (rc = load_keys(srv)) != 0 || (rc = open_db(srv)) != 0) return rc;

@@ -95,6 +95,12 @@ int listener_wsi_over(struct lws *wsi);
  * 0 lets it go on, -1 hangs up. */
 int http_upgrade_refused(void *ud, struct lws *wsi);
 
+/* --- tls.c: the certificate --------------------------------------------- */
+/* SIGHUP: load --tls-cert/--tls-key again for new handshakes (open
+ * connections keep theirs). A pair that does not check out is refused and
+ * logged, and the old certificate stays. 0, LY_EINVAL or LY_EIO. */
+int tls_reload(struct ly_server *srv);
+
 /* --- offload.c: CPU-heavy work off the service thread --------------------- */
 /* A job, owned by its submitter's code: embed it first in a struct of your
  * own, set work and done, submit it. work runs on the worker thread and may
