@@ -50,8 +50,9 @@ const struct ly_opt server_opts[] = {
         "Most simultaneous connections (HTTP and WebSocket); more are closed at accept. Raised against the "
         "open-file limit at start."),
     INT(max_connections_per_ip, "max-connections-per-ip", "0", 0, 1000000, "N",
-        "Most simultaneous connections from one address; 0 = no limit. Set it when clients are not behind "
-        "a shared address (a proxy, a hospital NAT, a mobile carrier's CGNAT)."),
+        "Most simultaneous connections from one address; 0 = no limit. More get 503 "
+        "http.too_many_connections. Set it when clients are not behind a shared address (a proxy, a "
+        "hospital NAT, a mobile carrier's CGNAT)."),
     INT(resume_window_ms, "resume-window-ms", "30000", 100, 600000, "MS",
         "How long a participant whose WebSocket dropped may resume (rooms, queue place, missed events)."),
     INT(followup_window_days, "followup-window-days", "365", 1, 3650, "DAYS",

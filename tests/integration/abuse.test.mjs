@@ -33,7 +33,8 @@ let small, big, call;
 const held = [];
 
 before(async () => {
-  small = await startServer({ args: ['--max-connections', '40', '--max-connections-per-ip', '10'] });
+  // the per-address limit through its environment variable, the global one as a flag
+  small = await startServer({ args: ['--max-connections', '40'], env: { LIANYI_MAX_CONNECTIONS_PER_IP: '10' } });
   big = await startServer({ args: ['--media-workers', '1'] });
 });
 after(async () => {
