@@ -87,6 +87,9 @@ int h_sessions_create(struct ly_req *req, struct ly_resp *resp) {
   if (ly_json_get_str(req->json, "username", USERNAME_MAX, 1, &username, &e) != 0 ||
       ly_json_get_str(req->json, "password", PASSWORD_MAX, 1, &password, &e) != 0)
     return ly_resp_error(req, resp, &e);
+  /* before the attempt counts against the username's failure window */
+  int room = offload_room(req->srv);
+  if (room == 0) return busy(req, resp);
   struct login_job *lj = calloc(1, sizeof(*lj));
   if (lj == NULL) return LY_ENOMEM;
   snprintf(lj->login.username, sizeof(lj->login.username), "%s", username);
@@ -95,13 +98,12 @@ int h_sessions_create(struct ly_req *req, struct ly_resp *resp) {
   lj->lang = req->lang;
   lj->job.work = login_work;
   lj->job.done = login_done;
-  int rc = auth_login_start(req->srv, &lj->login, &e), room = offload_room(req->srv);
+  int rc = auth_login_start(req->srv, &lj->login, &e);
   if (rc == 0 && req->conn != NULL && room > 0 && (rc = ly_req_defer(req, &handle)) == 0) {
     lj->handle = handle;
     offload_submit(req->srv, &lj->job); /* there is room: it takes the job */
     return 0;
   }
-  if (rc == 0 && room == 0) rc = LY_EAGAIN;
   if (rc == 0) { /* no worker thread (a tool, a harness calling the handler): check here */
     struct ly_account acct;
     char token[64];
