@@ -43,14 +43,20 @@ rt_note() { [ ${#RTF[@]} -gt 0 ] && echo "SCHED_FIFO 1" || echo "SCHED_OTHER (no
 
 # Short and full sweeps (rooms per point).
 # Lianyi and the raw relay also measure Janus's points, to compare at equal load.
+# The short version keeps every scenario but fits make bench's 5 minutes:
+# shorter windows, SRTP timings and holds, and Lianyi's sweep stops at 150 /
+# 60 rooms (each doctor's session costs the server a scrypt to set up).
 if [ "$MODE" = short ]; then
-  WIN=(--window 2 --warmup 1)
-  RAW2=30,150,300; RAW3=15,60,150
+  WIN=(--window 1.5 --warmup 0.5)
+  SRTP_S=0.3
+  RAW2=30,150; RAW3=15,60
   JAN2=10,30,60; JAN3=5,15,30
-  LY2=30,150,300; LY3=15,60,150
-  SIG_N=500; SIG_RATE=500; SIG_S=5
+  LY2=30,150; LY3=15,60
+  SIG_N=500; SIG_RATE=500; SIG_S=3; SIG_HOLD=2
 else
   WIN=(--window 5 --warmup 1)
+  SRTP_S=3
+  SIG_HOLD=5
   RAW2=10,20,30,40,50,100,200,300,400,500,600; RAW3=5,10,15,20,30,50,100,150,200,250,300
   JAN2=10,20,30,40,50,60,80,100,130; JAN3=5,10,15,20,25,30,40,50
   LY2=10,20,30,40,50,100,200,300,400,500,600,688; LY3=5,10,15,20,30,50,100,150,200,250,300
@@ -94,7 +100,7 @@ meta() {
 
 limit() {
   echo "== the limit: libsrtp per packet, raw UDP relay" >&2
-  "${RTF[@]}" taskset -c "$LCPU" "$SRTPCOST" --json --seconds "$([ "$MODE" = short ] && echo 1 || echo 3)" \
+  "${RTF[@]}" taskset -c "$LCPU" "$SRTPCOST" --json --seconds "$SRTP_S" \
     >"$WORK/srtp.jsonl"
   for rs in 2 3; do
     "$RELAY" --port "$RELAY_PORT" 2>>"$WORK/relay.log" &
@@ -124,9 +130,11 @@ janus_media() {
   done
 }
 
-lianyi_start() { # rooms [--three]: start a server on a demo district with consultations prepared
+lianyi_start() { # rooms [prep options...]: start a server on a demo district with consultations prepared
   : >"$WORK/prep.out"
-  LIANYI_BIN=$BIN node bench/loadgen/lianyi_prep.mjs --rooms "$1" --out "$WORK/rooms.json" ${2:-} \
+  local rooms=$1
+  shift
+  LIANYI_BIN=$BIN node bench/loadgen/lianyi_prep.mjs --rooms "$rooms" --out "$WORK/rooms.json" "$@" \
     --args "--media-workers 1" >"$WORK/prep.out" 2>>"$WORK/prep.log" &
   PREP=$!
   PIDS+=("$PREP")
@@ -142,6 +150,16 @@ lianyi_stop() {
   wait "$PREP" 2>/dev/null || true
 }
 
+lianyi_sig() { # rooms-file: N sessions on the running server
+  "${RTF[@]}" taskset -c "$LCPU" "$LOADGEN" sig --json --server lianyi --port "$LPORT" --pid "$LPID" \
+    --rooms-file "$1" --n "$SIG_N" --rate "$SIG_RATE" --seconds "$SIG_S" --hold "$SIG_HOLD" \
+    >>"$WORK/sig.jsonl" || true
+}
+
+# The full sweep gives every scenario a fresh server. The short one prepares
+# disjoint consultations for all three on one server (each preparation signs
+# doctors in: a scrypt each) and runs them one after the other, signalling
+# first.
 lianyi_media() {
   echo "== Lianyi $(git rev-parse --short HEAD 2>/dev/null)" >&2
   if grep -q 'Media messages (not yet live)' docs/signalling.md; then
@@ -149,36 +167,48 @@ lianyi_media() {
     echo '{"label":"lianyi","skipped":"media signalling not live"}' >>"$WORK/media.jsonl"
     return 0
   fi
+  local sig_rooms=$(((SIG_N + 7) / 8))
+  if [ "$MODE" = short ]; then
+    lianyi_start "${LY2##*,}" --three-rooms "${LY3##*,}" --out3 "$WORK/rooms3.json" \
+      --sig-rooms "$sig_rooms" --out-sig "$WORK/rooms-sig.json" || return 0
+    echo "== signalling (Lianyi): $SIG_N sessions, $SIG_RATE requests/s" >&2
+    lianyi_sig "$WORK/rooms-sig.json" # first: nothing left over from the media runs (their sessions' close)
+    loadgen "lianyi 2p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size 2 --sweep "$LY2" \
+      --rooms-file "$WORK/rooms.json"
+    loadgen "lianyi 3p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size 3 --sweep "$LY3" \
+      --rooms-file "$WORK/rooms3.json"
+    lianyi_stop
+    return 0
+  fi
   for rs in 2 3; do
     local sw=$LY2
     [ "$rs" = 3 ] && sw=$LY3
-    lianyi_start "${sw##*,}" "$([ "$rs" = 3 ] && echo --three)" || return 0
+    if [ "$rs" = 3 ]; then lianyi_start "${sw##*,}" --three || return 0; else lianyi_start "${sw##*,}" || return 0; fi
     loadgen "lianyi ${rs}p" --server lianyi --port "$LPORT" --pid "$LPID" --room-size "$rs" --sweep "$sw" \
       --rooms-file "$WORK/rooms.json"
     lianyi_stop
   done
+  echo "== signalling (Lianyi): $SIG_N sessions, $SIG_RATE requests/s" >&2
+  lianyi_start "$sig_rooms" || return 0
+  lianyi_sig "$WORK/rooms.json"
+  lianyi_stop
 }
 
-signalling() {
-  echo "== signalling: $SIG_N sessions, $SIG_RATE requests/s" >&2
+janus_sig() {
+  echo "== signalling (Janus): $SIG_N sessions, $SIG_RATE requests/s" >&2
   local jp
   jp=$(bench/janus/setup.sh start "$WORK/janus" "$JANUS_PORT" "$SCPU")
   pin "$jp"
   "${RTF[@]}" taskset -c "$LCPU" "$LOADGEN" sig --json --server janus --port "$JANUS_PORT" --pid "$jp" \
-    --n "$SIG_N" --rate "$SIG_RATE" --seconds "$SIG_S" --hold 5 >>"$WORK/sig.jsonl" || true
+    --n "$SIG_N" --rate "$SIG_RATE" --seconds "$SIG_S" --hold "$SIG_HOLD" >>"$WORK/sig.jsonl" || true
   bench/janus/setup.sh stop "$WORK/janus"
-  lianyi_start $(((SIG_N + 7) / 8)) || return 0
-  "${RTF[@]}" taskset -c "$LCPU" "$LOADGEN" sig --json --server lianyi --port "$LPORT" --pid "$LPID" \
-    --rooms-file "$WORK/rooms.json" --n "$SIG_N" --rate "$SIG_RATE" --seconds "$SIG_S" --hold 5 \
-    >>"$WORK/sig.jsonl" || true
-  lianyi_stop
 }
 
 meta
 limit
 janus_media
+janus_sig
 lianyi_media
-signalling
 if [ "$MODE" = short ]; then
   node bench/loadgen/report.mjs "$WORK" --summary
 else

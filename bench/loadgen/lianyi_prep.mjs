@@ -2,6 +2,7 @@
 // district and prepare consultations for bench_loadgen.
 //
 //   node bench/loadgen/lianyi_prep.mjs --rooms K --out rooms.json [--three] [--args "--media-workers 1 ..."]
+//       [--three-rooms K3 --out3 rooms3.json] [--sig-rooms KS --out-sig rooms-sig.json]
 //
 // Starts the server through tests/lib/server.mjs (its own data directory, an
 // ephemeral port), then books K online follow-ups — each a (patient, doctor)
@@ -12,6 +13,10 @@
 // remote consultation (远程会诊) as the referral flow makes it: the patient's
 // family doctor (a GP) asks a specialist, who accepts and schedules it; the
 // patient checks in, the specialist calls; the GP is the third participant.
+// --three-rooms and --sig-rooms prepare more, disjoint sets on the same
+// server (bench/media.sh --short runs every Lianyi scenario on one server; a
+// consultation whose room a load generator has used cannot be joined again):
+// K3 remote consultations into --out3, KS more follow-ups into --out-sig.
 // Writes {port, pid, doctor_password, rooms: [{consultation_id, patient:
 // {token, account_id}, doctor: {token, account_id}}]} to --out, prints
 // "READY <pid> <port> <rooms>" on stdout and keeps the server running until
@@ -37,6 +42,8 @@ const ROOMS = Number(opt('rooms', 10));
 const OUT = opt('out', 'rooms.json');
 const EXTRA = (opt('args', '') || '').split(' ').filter(Boolean);
 const THREE = argv.includes('--three');
+const ROOMS3 = THREE ? ROOMS : Number(opt('three-rooms', 0));
+const ROOMS2 = THREE ? 0 : ROOMS + Number(opt('sig-rooms', 0));
 const PASSWORD = 'lianyi-demo';
 const CODES = ['I10', 'E11.9', 'E78.5', 'J45.9', 'J30.4', 'H04.1', 'K21.0', 'M17.9', 'L20.9', 'E03.9', 'I25.1',
   'J44.9', 'K29.5'];
@@ -102,8 +109,9 @@ async function rest(token, method, p, body) {
 }
 
 // Remote consultations: GP doctorK is the family doctor of the patients it
-// serves; each room is one (patient, specialist) pair.
-async function prepareThree(patients, gps, specialists) {
+// serves; each room is one (patient, specialist) pair. `specialists` is an
+// async iterator: each signs in only when the rooms still need one.
+async function prepareThree(patients, gps, specialists, want) {
   const rooms = [];
   for (let i = 0; i < patients.length; i++) {
     const p = patients[i], gp = gps[i % gps.length];
@@ -111,14 +119,13 @@ async function prepareThree(patients, gps, specialists) {
     p.patient_id = (await rest(p.token, 'GET', '/api/v1/me/family-doctor')).patient_id;
     p.gp = gp;
   }
-  for (const sp of specialists) {
+  for await (const sp of specialists) {
+    if (rooms.length >= want) break;
     const d = (await rest(sp.token, 'GET', `/api/v1/doctors/${sp.ws.account.id}`)).doctor;
     sp.department = d.department && d.department.id;
-  }
-  for (const sp of specialists) {
     if (!sp.department) continue;
     for (const p of patients) {
-      if (rooms.length >= ROOMS) return rooms;
+      if (rooms.length >= want) return rooms;
       let rc;
       try {
         rc = (await rest(p.gp.token, 'POST', '/api/v1/remote-consultations', { patient_id: p.patient_id,
@@ -143,50 +150,64 @@ async function prepareThree(patients, gps, specialists) {
 let srv = null;
 async function main() {
   srv = await startServer({ args: ['--max-connections', '20000', ...EXTRA] });
-  const login = async (u) => ({ user: u, token: await srv.login(u, PASSWORD) });
+  // Every sign-in and doctor.verify costs the server a scrypt (~0.1 s):
+  // doctors and specialists sign in only while the rooms still need one.
+  const login = async (u) => {
+    try { return { user: u, token: await srv.login(u, PASSWORD) }; } catch { return null; } // not a login here
+  };
+  const signedIn = new Map(); // user -> a verified doctor's session, made once
+  async function* verified(names) {
+    for (const u of names) {
+      if (!signedIn.has(u)) {
+        const x = await login(u);
+        if (!x) continue;
+        x.ws = await session(srv.port, x.token);
+        await x.ws.call('doctor.verify', { password: PASSWORD });
+        signedIn.set(u, x);
+      }
+      yield signedIn.get(u);
+    }
+  }
   const patients = [];
   for (const u of range('patient', 1, 20)) {
-    try { patients.push(await login(u)); } catch { /* not a login in this district */ }
-  }
-  const doctors = [];
-  for (const u of range('doctor', 1, 43)) {
-    try { doctors.push(await login(u)); } catch { /* idem */ }
+    const p = await login(u);
+    if (p) patients.push(p);
   }
   for (const p of patients) p.ws = await session(srv.port, p.token);
-  let rooms = [];
+  const rooms = [];
+  let rooms3 = [];
   const dead = new Set();
-  if (THREE) {
-    const specialists = [];
-    for (const u of range('specialist', 1, 34)) {
-      try { specialists.push(await login(u)); } catch { /* not a login here */ }
-    }
-    const gps = doctors.slice(0, 5);
-    for (const x of [...gps, ...specialists]) {
-      x.ws = await session(srv.port, x.token);
-      await x.ws.call('doctor.verify', { password: PASSWORD });
-    }
-    rooms = await prepareThree(patients, gps, specialists);
+  if (ROOMS3 > 0) {
+    const gps = [];
+    for await (const gp of verified(range('doctor', 1, 43))) if (gps.push(gp) >= 5) break;
+    rooms3 = await prepareThree(patients, gps, verified(range('specialist', 1, 34)), ROOMS3);
   }
-  for (const d of THREE ? [] : doctors) {
-    if (rooms.length >= ROOMS) break;
-    d.ws = await session(srv.port, d.token);
-    await d.ws.call('doctor.verify', { password: PASSWORD });
-    for (const p of patients) {
-      if (rooms.length >= ROOMS || dead.has(p.user)) continue;
-      const r = await prepare(srv, p, d, p.code ? [p.code] : CODES);
-      if (r === 'ineligible') break;
-      if (r == null) { if (!p.code) dead.add(p.user); continue; }
-      p.code = r.code;
-      rooms.push({ consultation_id: r.consultation_id,
-        patient: { token: p.token, account_id: p.ws.account.id, user: p.user },
-        doctor: { token: d.token, account_id: d.ws.account.id, user: d.user } });
+  if (ROOMS2 > 0) {
+    for await (const d of verified(range('doctor', 1, 43))) {
+      for (const p of patients) {
+        if (rooms.length >= ROOMS2 || dead.has(p.user)) continue;
+        const r = await prepare(srv, p, d, p.code ? [p.code] : CODES);
+        if (r === 'ineligible') break;
+        if (r == null) { if (!p.code) dead.add(p.user); continue; }
+        p.code = r.code;
+        rooms.push({ consultation_id: r.consultation_id,
+          patient: { token: p.token, account_id: p.ws.account.id, user: p.user },
+          doctor: { token: d.token, account_id: d.ws.account.id, user: d.user } });
+      }
+      if (rooms.length >= ROOMS2) break;
     }
   }
   // The preparing sessions leave; the consultations stay called.
-  for (const x of [...patients, ...doctors]) if (x.ws) x.ws.ws.close();
-  fs.writeFileSync(OUT, JSON.stringify({ port: srv.port, pid: srv.proc.pid, doctor_password: PASSWORD, rooms }, null, 1));
-  if (rooms.length < ROOMS) console.error(`lianyi_prep: only ${rooms.length} of ${ROOMS} consultations could be prepared`);
-  console.log(`READY ${srv.proc.pid} ${srv.port} ${rooms.length}`);
+  for (const x of [...patients, ...signedIn.values()]) if (x.ws) x.ws.ws.close();
+  const write = (file, list) => fs.writeFileSync(file,
+    JSON.stringify({ port: srv.port, pid: srv.proc.pid, doctor_password: PASSWORD, rooms: list }, null, 1));
+  const first = THREE ? rooms3 : rooms.slice(0, ROOMS);
+  write(OUT, first);
+  if (!THREE && opt('out3')) write(opt('out3'), rooms3);
+  if (!THREE && opt('out-sig')) write(opt('out-sig'), rooms.slice(ROOMS));
+  if (first.length < ROOMS || rooms3.length < ROOMS3 || rooms.length < ROOMS2)
+    console.error(`lianyi_prep: only ${rooms.length} of ${ROOMS2} follow-ups and ${rooms3.length} of ${ROOMS3} remote consultations could be prepared`);
+  console.log(`READY ${srv.proc.pid} ${srv.port} ${first.length}`);
   const stop = async () => { await srv.stop(); process.exit(0); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
