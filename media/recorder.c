@@ -12,7 +12,7 @@
 
 #include "core/err.h"
 
-#define RECORDER_BITRATE 48000
+#define RECORDER_BITRATE 24000 /* mono voice, VOIP mode (issue 5: ~24 kbit/s) */
 #define MAX_DECODED      5760 /* 120 ms, the longest Opus packet */
 
 static void put_le16(uint8_t *p, uint16_t v) {
@@ -50,11 +50,11 @@ static void write_headers(struct recorder *r, uint16_t preskip) {
   uint8_t head[19];
   memcpy(head, "OpusHead", 8);
   head[8] = 1; /* version */
-  head[9] = 2; /* channels */
+  head[9] = 1; /* channels: one mono track (issue 5) */
   put_le16(head + 10, preskip);
   put_le32(head + 12, RECORDER_RATE);
   put_le16(head + 16, 0); /* output gain */
-  head[18] = 0;           /* mapping family: mono/stereo */
+  head[18] = 0;           /* mapping family 0: mono or stereo, no table */
   packet_in(r, head, sizeof head, 1, 0);
   write_pages(r, 1);
   static const char vendor[] = "lianyi-media";
@@ -74,7 +74,7 @@ int recorder_open(struct recorder *r, const char *path, int64_t now_ms) {
   r->f = fdopen(fd, "wb");
   r->ogg = calloc(1, sizeof(ogg_stream_state));
   int oerr = 0;
-  r->enc = opus_encoder_create(RECORDER_RATE, 2, OPUS_APPLICATION_VOIP, &oerr);
+  r->enc = opus_encoder_create(RECORDER_RATE, 1, OPUS_APPLICATION_VOIP, &oerr);
   uint32_t serial = 0;
   if (RAND_bytes((unsigned char *)&serial, sizeof serial) != 1) serial = (uint32_t)now_ms;
   if (r->f == NULL || r->ogg == NULL || r->enc == NULL || ogg_stream_init(r->ogg, (int)serial) != 0) {
@@ -110,8 +110,8 @@ static struct recorder_source *source(struct recorder *r, uint64_t key) {
   }
   if (free_slot == NULL || key == 0) return NULL;
   int err = 0;
-  free_slot->dec = opus_decoder_create(RECORDER_RATE, 2, &err);
-  free_slot->fifo = malloc(RECORDER_FIFO * 2 * sizeof(int16_t));
+  free_slot->dec = opus_decoder_create(RECORDER_RATE, 1, &err); /* libopus downmixes stereo packets */
+  free_slot->fifo = malloc(RECORDER_FIFO * sizeof(int16_t));
   if (free_slot->dec == NULL || free_slot->fifo == NULL) {
     opus_decoder_destroy(free_slot->dec);
     free(free_slot->fifo);
@@ -126,7 +126,7 @@ void recorder_on_opus(struct recorder *r, uint64_t key, const uint8_t *payload, 
   if (r->f == NULL || len == 0 || len > 1275 * 3) return;
   struct recorder_source *s = source(r, key);
   if (s == NULL) return;
-  int16_t pcm[MAX_DECODED * 2];
+  int16_t pcm[MAX_DECODED];
   int n = opus_decode(s->dec, payload, (opus_int32)len, pcm, MAX_DECODED, 0);
   if (n <= 0) return;
   for (int i = 0; i < n; i++) {
@@ -135,14 +135,13 @@ void recorder_on_opus(struct recorder *r, uint64_t key, const uint8_t *payload, 
       s->count--;
     }
     unsigned at = (s->head + s->count) % RECORDER_FIFO;
-    s->fifo[2 * at] = pcm[2 * i];
-    s->fifo[2 * at + 1] = pcm[2 * i + 1];
+    s->fifo[at] = pcm[i];
     s->count++;
   }
 }
 
 static void mix_frame(struct recorder *r, int16_t *out) {
-  int32_t acc[RECORDER_FRAME * 2];
+  int32_t acc[RECORDER_FRAME];
   memset(acc, 0, sizeof acc);
   for (int k = 0; k < RECORDER_MAX_SOURCES; k++) {
     struct recorder_source *s = &r->src[k];
@@ -150,18 +149,17 @@ static void mix_frame(struct recorder *r, int16_t *out) {
     unsigned take = s->count < RECORDER_FRAME ? s->count : RECORDER_FRAME; /* missing: silence */
     for (unsigned i = 0; i < take; i++) {
       unsigned at = (s->head + i) % RECORDER_FIFO;
-      acc[2 * i] += s->fifo[2 * at];
-      acc[2 * i + 1] += s->fifo[2 * at + 1];
+      acc[i] += s->fifo[at];
     }
     s->head = (s->head + take) % RECORDER_FIFO;
     s->count -= take;
   }
-  for (int i = 0; i < RECORDER_FRAME * 2; i++)
+  for (int i = 0; i < RECORDER_FRAME; i++)
     out[i] = (int16_t)(acc[i] > 32767 ? 32767 : acc[i] < -32768 ? -32768 : acc[i]);
 }
 
 static void encode_frame(struct recorder *r, int eos) {
-  int16_t pcm[RECORDER_FRAME * 2];
+  int16_t pcm[RECORDER_FRAME];
   uint8_t pkt[1500];
   mix_frame(r, pcm);
   opus_int32 n = opus_encode(r->enc, pcm, RECORDER_FRAME, pkt, sizeof pkt);

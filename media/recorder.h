@@ -1,6 +1,6 @@
 /* media/recorder.h — a room's consultation recording as an Ogg Opus file
  * (RFC 7845): every published Opus stream is decoded, the voices are mixed,
- * and the mix is encoded again (48 kHz stereo, 20 ms frames) into Ogg pages
+ * and the mix is encoded again (one mono 48 kHz track, 20 ms frames) into Ogg pages
  * that browsers play.
  *
  * One struct recorder per recorded room, owned by that room's worker thread;
@@ -19,7 +19,7 @@
 #define RECORDER_MAX_SOURCES 8
 #define RECORDER_RATE        48000
 #define RECORDER_FRAME       960  /* 20 ms at 48 kHz */
-#define RECORDER_FIFO        9600 /* 200 ms per channel */
+#define RECORDER_FIFO        9600 /* 200 ms */
 
 typedef struct OpusEncoder OpusEncoder;
 typedef struct OpusDecoder OpusDecoder;
@@ -27,7 +27,7 @@ typedef struct OpusDecoder OpusDecoder;
 struct recorder_source {
   uint64_t key; /* caller's id for the stream (0 = slot free) */
   OpusDecoder *dec;
-  int16_t *fifo; /* interleaved stereo, RECORDER_FIFO frames */
+  int16_t *fifo; /* mono, RECORDER_FIFO samples */
   unsigned head, count;
 };
 

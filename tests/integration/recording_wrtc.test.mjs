@@ -169,6 +169,7 @@ test('with consent, a ≥ 10 s call of 440 Hz and 880 Hz is recorded; opusinfo a
   fs.writeFileSync(file, bytes);
   const info = execFileSync('opusinfo', [file], { encoding: 'utf8' });
   assert.doesNotMatch(info, /WARNING|ERROR/i, info);
+  assert.match(info, /Channels: 1\b/, 'one mono track'); // opusinfo prints the OpusHead channel count
   const m = info.match(/Playback length:\s*(\d+)m:([\d.]+)s/);
   assert.ok(m, info);
   const seconds = Number(m[1]) * 60 + Number(m[2]), expected = (t1 - t0) / 1000;

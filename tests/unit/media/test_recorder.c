@@ -43,7 +43,7 @@ static size_t tone_packet(struct tone *t, uint8_t *out, size_t cap) {
 }
 
 struct readback {
-  int packets, heads, tags, eos;
+  int packets, heads, tags, eos, channels;
   int64_t last_granule;
   double energy;
   long samples;
@@ -70,9 +70,10 @@ static void read_file(const char *path, struct readback *rb) {
       if (ogg_page_eos(&pg)) rb->eos = 1;
       if (ogg_page_granulepos(&pg) >= 0) rb->last_granule = ogg_page_granulepos(&pg);
       while (ogg_stream_packetout(&os, &op) == 1) {
-        if (op.bytes >= 8 && memcmp(op.packet, "OpusHead", 8) == 0)
+        if (op.bytes >= 19 && memcmp(op.packet, "OpusHead", 8) == 0) {
           rb->heads++;
-        else if (op.bytes >= 8 && memcmp(op.packet, "OpusTags", 8) == 0)
+          rb->channels = op.packet[9];
+        } else if (op.bytes >= 8 && memcmp(op.packet, "OpusTags", 8) == 0)
           rb->tags++;
         else {
           int16_t pcm[5760 * 2];
@@ -119,6 +120,7 @@ static void test_two_voices(void **state) {
   struct readback rb;
   read_file(path, &rb);
   assert_int_equal(rb.heads, 1);
+  assert_int_equal(rb.channels, 1); /* one mono track */
   assert_int_equal(rb.tags, 1);
   assert_true(rb.eos);
   assert_int_equal(rb.packets, (int)(dur / 20));
