@@ -31,6 +31,22 @@ int queue_push(struct queue *q, void *item); /* 0 or LY_EAGAIN when full */
 void *queue_pop(struct queue *q);            /* NULL when empty */
 void queue_drain_fd(struct queue *q);
 
+/* ---- spsc.c: bounded single-producer single-consumer ring, lock-free ---- */
+struct spsc {
+  uint8_t *slots;
+  unsigned cap; /* a power of 2 */
+  size_t slot_size;
+  _Atomic unsigned head; /* next slot to read: the consumer's */
+  _Atomic unsigned tail; /* next slot to write: the producer's */
+};
+int spsc_init(struct spsc *q, unsigned cap, size_t slot_size); /* LY_EINVAL unless cap is a power of 2 */
+void spsc_close(struct spsc *q);
+unsigned spsc_free(struct spsc *q); /* producer: free slots now (at least) */
+void *spsc_claim(struct spsc *q);   /* producer: the next slot to fill, NULL when full */
+void spsc_publish(struct spsc *q);  /* producer: the claimed slot is ready */
+void *spsc_peek(struct spsc *q);    /* consumer: the oldest ready slot, NULL when empty */
+void spsc_release(struct spsc *q);  /* consumer: done with it; the producer may reuse it */
+
 /* ---- commands (media.c builds, worker.c consumes and frees) ---------------- */
 enum cmd_type {
   CMD_CREATE = 1,
@@ -126,15 +142,14 @@ struct transport {
   struct worker *w; /* back pointer for the DTLS send callback */
 };
 
-struct recorder;
 struct room {
   char name[MEDIA_ROOM_MAX];
   unsigned n;
   int members[MEDIA_ROOM_MEMBERS]; /* transport indices */
-  struct recorder *rec;            /* recording, or NULL */
-  char rec_path[256];
+  uint32_t rec;                    /* its recording's id on the recording thread; 0 none */
 };
 
+struct recthread;
 struct worker {
   struct media *m;
   unsigned index;
@@ -154,6 +169,8 @@ struct worker {
   unsigned addr_mask;
   int64_t next_tick_ms, next_report_ms;
   int quiet; /* stopping: no more events */
+  struct recthread *rec; /* recordings (recthread.c), made on the first one; NULL before */
+  uint32_t rec_next;     /* last recording id given */
   /* /metrics counters: written by this worker, read by media_metrics() */
   _Atomic uint64_t forwarded, dtls_failures, n_transports, n_connected, n_rooms;
   /* receive batch */
@@ -191,6 +208,11 @@ int worker_start(struct media *m, struct worker *w, unsigned index);
 void worker_stop(struct worker *w); /* joins the thread; closes transports without events */
 void worker_room_leave(struct worker *w, struct transport *t);
 void worker_record_stop(struct worker *w, struct room *r);
+/* MEDIA_EV_RECORDING (on: 1 started, 0 finished; err != 0: cut short by a write error). */
+void worker_emit_recording(struct worker *w, const char *room, const char *path, int on, int64_t duration_ms,
+                           int err);
+/* A recording command refused: MEDIA_EV_ERROR naming the room, no transport. */
+void worker_record_error(struct worker *w, const char *room, int err, const char *code, const char *msg);
 int64_t worker_now(const struct worker *w);  /* monotonic ms */
 int64_t worker_wall(const struct worker *w); /* UTC ms */
 /* A free slot of the send batch (MEDIA_BUF bytes), flushing if full. */
@@ -204,6 +226,19 @@ void worker_emit(struct worker *w, struct media_event *ev);
 struct media_event *worker_event(struct worker *w, enum media_event_type type, const struct transport *t);
 void worker_emit_error(struct worker *w, uint64_t id, int err, const char *code, const char *msg);
 struct transport *worker_find(struct worker *w, uint64_t id);
+
+/* ---- recthread.c: the worker's recording thread (decode, mix, encode, write) ---- */
+int recthread_start(struct worker *w); /* on the first recording; 0 if running */
+void recthread_stop(struct worker *w); /* after the worker thread is joined: every file finished */
+int recthread_fd(const struct worker *w); /* readable when notes wait; -1 before the thread exists */
+/* Start recording id (room, path: at most 63 / 255 bytes): MEDIA_EV_RECORDING 1 or an error
+ * follows from recthread_notes(). LY_EAGAIN: too many recordings or the ring is full. */
+int recthread_open(struct worker *w, uint32_t id, const char *room, const char *path);
+void recthread_close(struct worker *w, uint32_t id); /* MEDIA_EV_RECORDING 0 follows */
+void recthread_flush(struct worker *w);              /* retry closes the ring had no room for */
+/* Copy one Opus payload of stream key for recording id (dropped when the ring is nearly full). */
+void recthread_opus(struct worker *w, uint32_t id, uint64_t key, const uint8_t *payload, size_t len);
+void recthread_notes(struct worker *w); /* the recording thread's notes → events */
 
 /* ---- transport.c: ICE-lite, DTLS and SRTP of one transport ---- */
 int transport_open(struct worker *w, struct transport *t, const struct media_cmd *c);

@@ -172,12 +172,15 @@ static void encode_frame(struct recorder *r, int eos) {
 
 void recorder_tick(struct recorder *r, int64_t now_ms) {
   if (r->f == NULL) return;
-  int guard = 0; /* after a long stall, skip ahead rather than encode minutes of silence at once */
-  while (now_ms >= r->next_frame_ms && guard++ < 50) {
+  /* A late tick (the recording thread yields to forwarding when the CPU is
+   * short) catches up at most 1 s per call, so the file keeps the call's
+   * length; only a stall longer than RECORDER_MAX_BEHIND_MS (the clock
+   * jumped, the machine slept) skips ahead rather than encode it all. */
+  if (now_ms - r->next_frame_ms > RECORDER_MAX_BEHIND_MS) r->next_frame_ms = now_ms;
+  for (int guard = 0; now_ms >= r->next_frame_ms && guard < 50; guard++) {
     encode_frame(r, 0);
     r->next_frame_ms += 20;
   }
-  if (now_ms >= r->next_frame_ms) r->next_frame_ms = now_ms + 20;
 }
 
 int recorder_close(struct recorder *r, int64_t *duration_ms) {

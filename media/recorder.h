@@ -20,6 +20,7 @@
 #define RECORDER_RATE        48000
 #define RECORDER_FRAME       960  /* 20 ms at 48 kHz */
 #define RECORDER_FIFO        9600 /* 200 ms */
+#define RECORDER_MAX_BEHIND_MS 10000 /* a tick later than this skips ahead (see recorder_tick) */
 
 typedef struct OpusEncoder OpusEncoder;
 typedef struct OpusDecoder OpusDecoder;
@@ -52,7 +53,9 @@ int recorder_open(struct recorder *r, const char *path, int64_t now_ms);
  * slot (more than RECORDER_MAX_SOURCES) is ignored. Bad packets are skipped. */
 void recorder_on_opus(struct recorder *r, uint64_t key, const uint8_t *payload, size_t len);
 
-/* Mix and encode every 20 ms frame that is due by now_ms. */
+/* Mix and encode the 20 ms frames due by now_ms (at most 50 per call: a late
+ * caller catches up over several calls; more than RECORDER_MAX_BEHIND_MS
+ * behind, it skips ahead). */
 void recorder_tick(struct recorder *r, int64_t now_ms);
 
 /* Finish the stream (end-of-stream page), close the file and free. Returns 0

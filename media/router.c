@@ -470,9 +470,9 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
    * estimate then measures the relay-to-subscriber path, not the publisher's */
   x.abs_send_time = rtp_abs_send_time_from_ms(now);
   fan_out(w, t, (unsigned)k, buf, &h, &x);
-  struct recorder *rec = w->rooms[t->room].rec;
-  if (rec && t->tracks[k].codec.id == SDP_CODEC_OPUS)
-    recorder_on_opus(rec, (t->id << 4) | (unsigned)k, buf + h.header_len, h.payload_len);
+  uint32_t rec = w->rooms[t->room].rec;
+  if (rec && t->tracks[k].codec.id == SDP_CODEC_OPUS) /* a copy to the recording thread */
+    recthread_opus(w, rec, (t->id << 4) | (unsigned)k, buf + h.header_len, h.payload_len);
 }
 
 /* ---- RTCP ---------------------------------------------------------------------- */

@@ -21,7 +21,6 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "media/media_internal.h"
-#include "media/recorder.h"
 #include "media/rtcp.h"
 
 #define TICK_MS   20
@@ -162,12 +161,12 @@ static struct room *room_by_name(struct worker *w, const char *name) {
   return NULL;
 }
 
-/* err != 0: the recording ended on a write error (err, code media.recording_io). */
-static void emit_recording(struct worker *w, struct room *r, int on, int64_t duration_ms, int err) {
+void worker_emit_recording(struct worker *w, const char *room, const char *path, int on, int64_t duration_ms,
+                           int err) {
   struct media_event *ev = worker_event(w, MEDIA_EV_RECORDING, NULL);
   if (ev == NULL) return;
-  snprintf(ev->room, sizeof ev->room, "%s", r->name);
-  snprintf(ev->path, sizeof ev->path, "%s", r->rec_path);
+  snprintf(ev->room, sizeof ev->room, "%s", room);
+  snprintf(ev->path, sizeof ev->path, "%s", path);
   ev->recording = (uint8_t)on;
   ev->duration_ms = duration_ms;
   if (err != 0) {
@@ -178,9 +177,7 @@ static void emit_recording(struct worker *w, struct room *r, int on, int64_t dur
   worker_emit(w, ev);
 }
 
-/* A recording command refused: the error names the room (no transport), so
- * the service side knows which recording it was about. */
-static void record_error(struct worker *w, const char *room, int err, const char *code, const char *msg) {
+void worker_record_error(struct worker *w, const char *room, int err, const char *code, const char *msg) {
   struct media_event *ev = worker_event(w, MEDIA_EV_ERROR, NULL);
   if (ev == NULL) return;
   snprintf(ev->room, sizeof ev->room, "%s", room);
@@ -190,40 +187,33 @@ static void record_error(struct worker *w, const char *room, int err, const char
   worker_emit(w, ev);
 }
 
+/* The recording thread finishes the file; MEDIA_EV_RECORDING 0 follows. */
 void worker_record_stop(struct worker *w, struct room *r) {
-  if (r->rec == NULL) return;
-  int64_t dur = 0;
-  int rc = recorder_close(r->rec, &dur);
-  free(r->rec);
-  r->rec = NULL;
-  if (rc != 0)
-    worker_emit_error(w, 0, rc, "media.recording_io", "The recording could not be written completely.");
-  emit_recording(w, r, 0, dur, rc);
+  if (r->rec == 0) return;
+  recthread_close(w, r->rec);
+  r->rec = 0;
 }
 
 static void cmd_record(struct worker *w, const struct media_cmd *c) {
   struct room *r = room_by_name(w, c->room);
   if (r == NULL) {
-    record_error(w, c->room, LY_ENOTFOUND, "media.no_such_room", "No such room.");
+    worker_record_error(w, c->room, LY_ENOTFOUND, "media.no_such_room", "No such room.");
   } else if (c->type == CMD_UNRECORD) {
-    if (r->rec == NULL)
-      record_error(w, c->room, LY_ESTATE, "media.not_recording", "The room is not being recorded.");
+    if (r->rec == 0)
+      worker_record_error(w, c->room, LY_ESTATE, "media.not_recording", "The room is not being recorded.");
     else
       worker_record_stop(w, r);
-  } else if (r->rec != NULL) {
-    record_error(w, c->room, LY_ESTATE, "media.already_recording", "The room is already being recorded.");
+  } else if (r->rec != 0) {
+    worker_record_error(w, c->room, LY_ESTATE, "media.already_recording", "The room is already being recorded.");
   } else {
-    r->rec = calloc(1, sizeof *r->rec);
-    int rc = r->rec ? recorder_open(r->rec, c->sdp, worker_now(w)) : LY_ENOMEM;
-    if (rc != 0) {
-      free(r->rec);
-      r->rec = NULL;
-      record_error(w, c->room, rc, rc == LY_EEXIST ? "media.recording_exists" : "media.recording_io",
-                   "The recording file could not be created.");
-      return;
-    }
-    snprintf(r->rec_path, sizeof r->rec_path, "%s", c->sdp);
-    emit_recording(w, r, 1, 0, 0);
+    if (++w->rec_next == 0) w->rec_next = 1; /* 0 means none */
+    uint32_t id = w->rec_next;
+    int rc = recthread_open(w, id, c->room, c->sdp);
+    if (rc != 0)
+      worker_record_error(w, c->room, rc, rc == LY_EAGAIN ? "media.recording_busy" : "media.recording_io",
+                          "The recording could not be started.");
+    else
+      r->rec = id; /* MEDIA_EV_RECORDING 1 once the file is made (recthread_notes) */
   }
 }
 
@@ -343,13 +333,10 @@ static void recv_all(struct worker *w) {
 
 static void tick(struct worker *w, int64_t now) {
   int report = now >= w->next_report_ms;
+  recthread_flush(w);
   if (report) w->next_report_ms = now + REPORT_MS;
   for (unsigned i = 0; i < w->hi; i++) {
     struct transport *t = &w->t[i];
-    if (w->rooms[i].rec) {
-      recorder_tick(w->rooms[i].rec, now);
-      if (w->rooms[i].rec->err != 0) worker_record_stop(w, &w->rooms[i]); /* disk full: stop, not the call */
-    }
     if (t->state == TS_FREE) continue;
     transport_tick(w, t, now);
     if (report && t->state == TS_CONNECTED) router_tick(w, t, now);
@@ -374,6 +361,8 @@ static void *worker_main(void *arg) {
           on_cmd(w, c);
       } else if (evs[i].data.fd == w->stop_efd) {
         stop = 1;
+      } else if (evs[i].data.fd == recthread_fd(w)) {
+        recthread_notes(w);
       }
     }
     now = worker_now(w);
@@ -505,8 +494,7 @@ void worker_stop(struct worker *w) {
   w->quiet = 1;
   for (unsigned i = 0; i < w->hi; i++)
     if (w->t[i].state != TS_FREE) transport_close(w, &w->t[i], MEDIA_EV_CLOSED);
-  for (unsigned i = 0; i < w->hi; i++)
-    worker_record_stop(w, &w->rooms[i]); /* files stay playable */
+  recthread_stop(w); /* files stay playable */
   worker_tx_flush(w);
   struct media_cmd *c;
   while ((c = queue_pop(&w->cmds)) != NULL) {

@@ -167,10 +167,31 @@ static void test_limits_and_errors(void **state) {
   unlink(path);
 }
 
+/* A late caller (the recording thread yielding to forwarding) catches up
+ * 1 s per tick and the file keeps the call's length. */
+static void test_late_ticks_catch_up(void **state) {
+  (void)state;
+  char path[256];
+  temp_path(path, sizeof path, "late");
+  struct recorder r;
+  assert_int_equal(recorder_open(&r, path, 1000), 0);
+  recorder_tick(&r, 4000); /* 3 s late */
+  assert_int_equal(r.frames, 50);
+  recorder_tick(&r, 4010);
+  recorder_tick(&r, 4020);
+  recorder_tick(&r, 4030);
+  assert_int_equal(r.frames, 152); /* the frames at 1000, 1020 .. 4020 ms */
+  int64_t dur = 0;
+  assert_int_equal(recorder_close(&r, &dur), 0);
+  assert_int_equal(dur, 153 * 20); /* and the end-of-stream frame */
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_voices),
       cmocka_unit_test(test_limits_and_errors),
+      cmocka_unit_test(test_late_ticks_catch_up),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
