@@ -144,8 +144,9 @@ struct media_stats {
   uint32_t rtt_ms; /* 0 if unknown */
   uint64_t nacks_in, plis_in, retransmits;
   uint8_t connected;
-  /* published audio (RFC 6464 header extension): latest level in -dBov
-   * (0 loudest .. 127 silence) and packets the browser flagged as voice */
+  /* published audio: latest level in -dBov (0 loudest .. 127 silence) and
+   * packets flagged as voice, from the RFC 6464 header extension, or where
+   * the packets lack it from decoding a sample every 500 ms (level.c) */
   uint8_t audio_level;
   uint64_t voice_packets;
 };

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "media/dtls.h"
+#include "media/level.h"
 #include "media/media.h"
 #include "media/sdp.h"
 #include "media/srtp.h"
@@ -91,6 +92,7 @@ struct pub_stream {
   uint8_t (*cache)[MEDIA_MAX_PKT]; /* video: NACK cache slots, NULL for audio */
   uint16_t *cache_len;
   uint16_t *cache_seq;
+  struct level level; /* audio without the RFC 6464 extension: its level by decoding (level.c) */
 };
 
 /* One m-line of a MEDIA_RECV transport: a publisher's stream as this

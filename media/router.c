@@ -16,7 +16,6 @@
 
 #include "core/err.h"
 #include "media/media_internal.h"
-#include "media/recorder.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 
@@ -82,6 +81,7 @@ static int take_remote(struct transport *t, const struct sdp_session *s, unsigne
 }
 
 static void free_cache(struct pub_stream *p) {
+  level_free(&p->level);
   free(p->cache);
   free(p->cache_len);
   free(p->cache_seq);
@@ -410,11 +410,10 @@ static void silence_event(struct worker *w, struct transport *t, int silent) {
 }
 
 static void check_silence(struct worker *w, struct transport *t, int64_t now) {
-  int has_level = 0;
+  int has_audio = 0; /* its level comes from the extension or from decoding (level.c) */
   for (unsigned k = 0; k < t->n_tracks; k++)
-    has_level |=
-        t->pub[k].active && t->tracks[k].kind == SDP_KIND_AUDIO && t->tracks[k].ext[SDP_EXT_AUDIO_LEVEL];
-  if (!has_level || t->silent) return;
+    has_audio |= t->pub[k].active && t->tracks[k].kind == SDP_KIND_AUDIO;
+  if (!has_audio || t->silent) return;
   if (t->last_voice_ms == 0) t->last_voice_ms = now; /* the clock starts at connection */
   if (now - t->last_voice_ms >= (int64_t)w->m->cfg.silence_ms) silence_event(w, t, 1);
 }
@@ -459,8 +458,12 @@ void router_on_rtp(struct worker *w, struct transport *t, uint8_t *buf, size_t l
   if (rtp_ext_find(buf, &h, ext[SDP_EXT_AUDIO_LEVEL], &d, &dl) == 0 && dl >= 1) {
     x.have_level = 1;
     x.level = d[0];
-    t->stats.audio_level = d[0] & 0x7F;
-    if (d[0] & 0x80) {
+  } else if (t->tracks[k].codec.id == SDP_CODEC_OPUS) { /* no RFC 6464 extension: sampled by decoding */
+    x.have_level = level_from_opus(&p->level, buf + h.header_len, h.payload_len, now, &x.level) == 0;
+  }
+  if (x.have_level) {
+    t->stats.audio_level = x.level & 0x7F;
+    if (x.level & 0x80) {
       t->stats.voice_packets++;
       t->last_voice_ms = now;
       if (t->silent) silence_event(w, t, 0);

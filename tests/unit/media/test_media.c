@@ -11,6 +11,7 @@
 /* cmocka after the standard headers */
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include <math.h>
 #include <opus/opus.h>
 #include <poll.h>
 #include <signal.h>
@@ -734,6 +735,66 @@ static void test_silence(void **state) {
   media_stop(m);
 }
 
+/* 20 ms of a tone (hz > 0) or of digital silence as an Opus packet with no
+ * RFC 6464 extension (only the MID). */
+static void send_opus(struct peer *p, uint16_t seq, OpusEncoder *enc, double hz, double *phase) {
+  int16_t pcm[960];
+  for (int i = 0; i < 960; i++, *phase += 2 * M_PI * hz / 48000)
+    pcm[i] = hz > 0 ? (int16_t)(6000 * sin(*phase)) : 0;
+  uint8_t pkt[400], buf[600];
+  opus_int32 len = opus_encode(enc, pcm, 960, pkt, sizeof pkt);
+  assert_true(len > 0);
+  struct rtp_out o = {.pt = 111, .seq = seq, .ts = seq * 960u, .ssrc = 1111, .n_ext = 1};
+  o.ext[0].id = 4, o.ext[0].len = 1, o.ext[0].data = (const uint8_t *)"0";
+  size_t hl, n;
+  assert_int_equal(rtp_write_header(&o, buf, sizeof buf, &hl), 0);
+  memcpy(buf + hl, pkt, (size_t)len);
+  assert_int_equal(ly_srtp_protect_rtp(&p->srtp, buf, hl + (size_t)len, sizeof buf, &n), 0);
+  peer_send(p, buf, n);
+}
+
+/* Packets without the audio-level extension: the relay decodes samples of
+ * the Opus for the level, so speaking / silence still works (issue 5). A tone
+ * for longer than silence_ms is voice; digital silence then raises the event. */
+static void test_level_without_extension(void **state) {
+  (void)state;
+  struct media *m = start_cfg(0, 1500);
+  struct peer a;
+  peer_init(&a, m, "room5", "p1", MEDIA_SEND);
+  publish(m, &a, NULL);
+  assert_int_equal(peer_dtls(&a), DTLS_CONNECTED);
+  int err = 0;
+  OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+  assert_non_null(enc);
+  double phase = 0;
+  uint16_t seq = 1;
+  for (int i = 0; i < 125; i++, usleep(20000)) /* 2.5 s of 440 Hz */
+    send_opus(&a, seq++, enc, 440, &phase);
+  assert_null(wait_event(m, MEDIA_EV_SILENCE, a.id, 50)); /* the tone was heard as voice */
+  assert_int_equal(media_request_stats(m, a.id), 0);
+  struct media_event *ev = wait_event(m, MEDIA_EV_STATS, a.id, 2000);
+  assert_non_null(ev);
+  assert_true(ev->stats.voice_packets >= 3); /* sampled: a level every 500 ms (level.c) */
+  assert_true(ev->stats.audio_level <= 25); /* 6000/32768 peak: about -18 dBov */
+  media_event_free(ev);
+  for (int i = 0; i < 125; i++, usleep(20000)) /* 2.5 s of digital silence */
+    send_opus(&a, seq++, enc, 0, &phase);
+  ev = wait_event(m, MEDIA_EV_SILENCE, a.id, 1000);
+  assert_non_null(ev);
+  assert_int_equal(ev->silent, 1);
+  assert_int_equal(ev->stats.audio_level, 127);
+  media_event_free(ev);
+  for (int i = 0; i < 50; i++, usleep(20000)) /* voice again: the next sample hears it */
+    send_opus(&a, seq++, enc, 440, &phase);
+  ev = wait_event(m, MEDIA_EV_SILENCE, a.id, 2000);
+  assert_non_null(ev);
+  assert_int_equal(ev->silent, 0);
+  media_event_free(ev);
+  opus_encoder_destroy(enc);
+  peer_free(&a);
+  media_stop(m);
+}
+
 static void test_bad_commands(void **state) {
   (void)state;
   struct media *m = start(0);
@@ -797,6 +858,7 @@ int main(void) {
       cmocka_unit_test(test_security),
       cmocka_unit_test(test_consent_timeout),
       cmocka_unit_test(test_silence),
+      cmocka_unit_test(test_level_without_extension),
       cmocka_unit_test(test_bad_commands),
       cmocka_unit_test(test_room_placement_released),
   };
