@@ -12,7 +12,8 @@
  * and a participant's send transport is connected (the relay records a room
  * only once it has one): media_record_start(room, DATA/recordings/<id>.opus).
  * The relay's MEDIA_EV_RECORDING events become recording.state events to the
- * room {recording, error?}; the file is listed when the relay says it is
+ * room {recording, error?; when over: saved, recording_id, duration_ms}; the
+ * file is listed when the relay says it is
  * closed — at the end of the call (the room's transports close), when the
  * patient withdraws, or cut short by a write error (disk full): then the
  * room is told, the call goes on unrecorded, and the row keeps the error.
@@ -173,14 +174,14 @@ int ws_recording_get(struct sig *s, struct sig_conn *c, json_t *data, json_t **r
 
 /* ---- the relay's events ----------------------------------------------------- */
 
-static int list_file(struct sig *s, const struct media_event *ev, const struct consult_row *c) {
-  char id[LY_ID_MAX];
+/* The row in `recordings` for the finished file; its id in id[LY_ID_MAX]. */
+static int list_file(struct sig *s, const struct media_event *ev, const struct consult_row *c, char *id) {
   struct stat sb;
   const char *name = strrchr(ev->path, '/');
   name = name != NULL ? name + 1 : ev->path;
   if (stat(ev->path, &sb) != 0) return LY_ENOTFOUND; /* never created: nothing to list */
   int64_t now = ly_now_ms(s->host.clock);
-  int rc = ly_id_new("rec", id, sizeof id);
+  int rc = ly_id_new("rec", id, LY_ID_MAX);
   if (rc != 0 || (rc = ly_db_begin(s->host.db)) != 0) return rc;
   sqlite3_stmt *st = ly_db_stmt(s->host.db, sql_insert);
   if (st == NULL) {
@@ -216,22 +217,33 @@ static int list_file(struct sig *s, const struct media_event *ev, const struct c
   return ly_db_commit(s->host.db);
 }
 
+/* Started: the room is told. Finished: the file is listed first, then the
+ * room is told its final state {recording: false, saved, recording_id,
+ * duration_ms} — a room closing at the end of the consultation waits for
+ * this (room_close) and closes after it. */
 static void on_recording(struct sig *s, const struct media_event *ev) {
   struct sig_room *r = room_get(s, ev->room);
   struct consult_row c;
+  char id[LY_ID_MAX] = "";
+  int rc = 0;
   if (ev->recording) {
     if (r != NULL) r->rec = REC_ON;
   } else {
     if (r != NULL) r->rec = REC_OVER;
-    int rc = consult_load(s->host.db, ev->room, &c);
-    if (rc == 0) rc = list_file(s, ev, &c);
+    rc = consult_load(s->host.db, ev->room, &c);
+    if (rc == 0) rc = list_file(s, ev, &c, id);
     if (rc != 0)
       LY_ERROR(s->host.log, "recording.not_listed", "recording %s not listed: %s", ev->path, ly_strerror(rc));
   }
   json_t *d = json_pack("{s:s, s:b}", "consultation_id", ev->room, "recording", ev->recording);
-  if (d != NULL && !ev->recording) json_object_set_new(d, "duration_ms", json_integer(ev->duration_ms));
+  if (d != NULL && !ev->recording) {
+    json_object_set_new(d, "duration_ms", json_integer(ev->duration_ms));
+    json_object_set_new(d, "saved", json_boolean(rc == 0));
+    if (rc == 0) json_object_set_new(d, "recording_id", json_string(id));
+  }
   if (d != NULL && ev->err != 0) json_object_set_new(d, "error", json_string(ev->code));
   tell(s, ev->room, "recording.state", d);
+  if (r != NULL && !ev->recording && r->closing) room_close_now(s, r);
 }
 
 /* A refused record command (media.recording_exists, media.no_such_room, …):
@@ -244,6 +256,7 @@ static void on_refused(struct sig *s, const struct media_event *ev) {
   LY_WARN(s->host.log, "recording.refused", "recording of %s refused: %s", ev->room, ev->code);
   tell(s, ev->room, "recording.state",
        json_pack("{s:s, s:b, s:s}", "consultation_id", ev->room, "recording", 0, "error", ev->code));
+  if (r != NULL && r->closing) room_close_now(s, r);
 }
 
 int recording_on_event(struct sig *s, const struct media_event *ev) {

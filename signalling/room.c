@@ -107,7 +107,17 @@ void room_leave(struct sig *s, struct sig_room *r, struct sig_peer *p, const cha
 }
 
 void room_close(struct sig *s, struct sig_room *r) {
-  media_glue_room_closed(s, r->id);
+  if (r->closing) return;
+  media_glue_room_closed(s, r->id); /* the relay's room empties: its recording ends (MEDIA_EV_RECORDING 0) */
+  if (r->rec == REC_STARTING || r->rec == REC_ON) {
+    r->closing = 1;
+    r->since_mono = ly_mono_ms(s->host.clock);
+    return;
+  }
+  room_close_now(s, r);
+}
+
+void room_close_now(struct sig *s, struct sig_room *r) {
   for (int i = 0; i < r->n; i++) {
     struct sig_peer *p = r->members[i];
     for (int j = 0; j < SIG_PEER_ROOMS; j++)
@@ -144,6 +154,7 @@ json_t *room_participants(const struct sig_room *r) {
 struct due {
   char cid[SWEEP_BATCH][LY_ID_MAX];
   enum lc_event ev[SWEEP_BATCH];
+  uint8_t close[SWEEP_BATCH]; /* a closing room that waited long enough */
   int n;
   int64_t now;
 };
@@ -153,7 +164,10 @@ static void find_due(void *value, void *ud) {
   struct due *d = ud;
   int64_t age = d->now - r->since_mono;
   if (d->n >= SWEEP_BATCH) return;
-  if (r->state == LC_CALLED && age >= SIG_CALLED_TIMEOUT_MS)
+  if (r->closing) {
+    if (age < SIG_ROOM_CLOSE_WAIT_MS) return;
+    d->close[d->n] = 1; /* its recording's final state never came: close it anyway */
+  } else if (r->state == LC_CALLED && age >= SIG_CALLED_TIMEOUT_MS)
     d->ev[d->n] = LC_MARK_NO_SHOW;
   else if (r->state == LC_IN_CALL && age >= SIG_CALL_MAX_MS)
     d->ev[d->n] = LC_END;
@@ -172,6 +186,11 @@ void room_sweep(struct sig *s, int64_t now_mono) {
   d->now = now_mono;
   strmap_each(&s->rooms, find_due, d);
   for (int i = 0; i < d->n; i++) {
+    struct sig_room *r = d->close[i] ? room_get(s, d->cid[i]) : NULL;
+    if (d->close[i]) {
+      if (r != NULL) room_close_now(s, r);
+      continue;
+    }
     const char *from = d->ev[i] == LC_MARK_NO_SHOW ? "called" : "in_call";
     const char *to = d->ev[i] == LC_MARK_NO_SHOW ? "no_show" : "ended";
     ly_error_clear(&e);

@@ -43,6 +43,7 @@
 #define SIG_VERIFY_TRIES      5                 /* failed re-verifications before refusal */
 #define SIG_CALLED_TIMEOUT_MS (10 * 60 * 1000)  /* called but nobody came: no_show */
 #define SIG_CALL_MAX_MS       (4 * 3600 * 1000) /* in_call longer than this: ended (timeout) */
+#define SIG_ROOM_CLOSE_WAIT_MS 5000 /* an ended room waits this long at most for its recording's final state */
 #define SIG_CHAT_MAX          2000              /* bytes of one chat message */
 #define SIG_AUTH_TIMEOUT_S    10                /* a socket must authenticate this soon, or it is closed */
 #define SIG_HISTORY_MAX       200               /* chat messages sent on join */
@@ -121,6 +122,7 @@ struct sig_room {
   enum lc_state state;
   int64_t since_mono; /* when the room entered its current state */
   uint8_t rec;        /* recording.c: enum rec_state */
+  uint8_t closing;    /* over, waiting for its recording's final state (room_close) */
   uint8_t n;
   struct sig_peer *members[SIG_ROOM_MEMBERS];
 };
@@ -239,8 +241,13 @@ int room_join(struct sig *s, const char *cid, const char *doctor_id, const char 
               enum lc_state st, struct sig_peer *p, struct sig_room **out);
 /* Leave; the room is freed when empty. why: "left" | "timeout" | "ended". */
 void room_leave(struct sig *s, struct sig_room *r, struct sig_peer *p, const char *why);
-/* The consultation is over: everyone is out (consultation.state told them), the room is freed. */
+/* The consultation is over: the media transports close and everyone is out
+ * (consultation.state told them), the room is freed — except while it is
+ * recorded: then it stays, closing, until recording.c has told it the
+ * recording's final state (saved, its duration) and calls room_close_now(),
+ * or SIG_ROOM_CLOSE_WAIT_MS passes (room_sweep). */
 void room_close(struct sig *s, struct sig_room *r);
+void room_close_now(struct sig *s, struct sig_room *r);
 int room_has(const struct sig_room *r, const struct sig_peer *p);
 /* 1 when a session of account id is in the room. */
 int room_has_account(const struct sig_room *r, const char *account_id);
@@ -248,7 +255,7 @@ void room_event(struct sig *s, struct sig_room *r, const char *type, json_t *dat
                 const struct sig_peer *except);
 /* [{account_id, role, name, name_en, connected}] of the room. */
 json_t *room_participants(const struct sig_room *r);
-/* Time-outs: called → no_show, in_call too long → ended. */
+/* Time-outs: called → no_show, in_call too long → ended, closing too long → freed. */
 void room_sweep(struct sig *s, int64_t now_mono);
 
 /* --- presence.c ----------------------------------------------------------- */

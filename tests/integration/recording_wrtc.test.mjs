@@ -131,16 +131,29 @@ test('with consent, a ≥ 10 s call of 440 Hz and 880 Hz is recorded; opusinfo a
   const st = await dws.call('recording.get', { consultation_id: cid });
   assert.deepEqual([st.consent, st.recording], [true, true], 'the doctor sees that recording is on');
   await sleep(11000);
+  // the end of the consultation: both participants are told the recording's
+  // final state (saved, its duration) in the room, after the end and before
+  // the room closes, and by then the consultation's record lists it
+  const over = (ws, type, pred) => ws.waitEvent(type, (d) => d.consultation_id === cid && pred(d), 5000);
+  const finals = [dws, pws].map((ws) => over(ws, 'recording.state', (d) => !d.recording));
+  const ended = over(pws, 'consultation.state', (d) => d.state === 'ended');
   await dws.call('call.end', { consultation_id: cid });
   const t1 = Date.now();
+  const [fd, fp] = await Promise.all(finals);
+  assert.ok((await ended).seq < fp.seq, 'the final state comes after the end');
+  for (const f of [fd.data, fp.data]) {
+    assert.equal(f.saved, true, JSON.stringify(f));
+    assert.match(f.recording_id, /^rec/);
+    assert.ok(Math.abs(f.duration_ms - (t1 - t0)) <= 500, `${f.duration_ms} ms recorded, call ${t1 - t0} ms`);
+  }
   patient.close();
   doctor.close();
   await pws.close();
-  const list = await until('the recording listed', async () => {
-    const r = await srv.api('GET', `/api/v1/consultations/${cid}/recordings`, { token: tok.doctor1 });
-    assert.equal(r.status, 200);
-    return r.body.items.length ? r.body.items : null;
-  });
+  const r = await srv.api('GET', `/api/v1/consultations/${cid}/recordings`, { token: tok.doctor1 });
+  assert.equal(r.status, 200);
+  const list = r.body.items;
+  assert.equal(list.length, 1);
+  assert.equal(list[0].id, fd.data.recording_id);
   const rec = list[0];
   assert.equal(rec.error ?? null, null);
   assert.ok(rec.retention_until - rec.created_at >= 3 * 365 * 86400e3, 'kept at least 3 years');
