@@ -13,6 +13,20 @@
  * not. Every download (and every listing) is audited in the chain, with the
  * byte range in the detail.
  *
+ *   POST /api/v1/consultations/{id}/recording/ticket {id?}  a play ticket:
+ *       {url, expires_at}. A browser's <audio src> cannot send the bearer
+ *       token, so the player asks for a URL that carries a ticket instead:
+ *   GET /api/v1/consultations/{id}/recording/play?id=rec_…&ticket=…  the
+ *       same file with the same Range handling, for the <audio> element's own
+ *       range requests (it streams and seeks without holding the file). The
+ *       ticket is "<expires_ms>.<account id>.<HMAC-SHA256 hex>" over the
+ *       consultation, the recording, the account and the expiry with the
+ *       server's MAC key: valid TICKET_MS, for that one recording, and only
+ *       for the account that asked — whose access is checked again (the
+ *       consultation's doctor or patient, a supervisor) and who is named in
+ *       the audit of every download. A ticket outlives its session's logout
+ *       by at most TICKET_MS.
+ *
  * Only the requested bytes are read (pread), and at most RANGE_MAX of them
  * per answer: a browser's <audio> asks `bytes=0-` and then for what it still
  * needs, so an hour of audio is never held in memory at once.
@@ -25,18 +39,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "core/audit.h"
 #include "core/clock.h"
+#include "core/crypto.h"
 #include "core/db.h"
+#include "server/auth.h"
 #include "server/handlers.h"
 #include "server/server.h"
 #include "signalling/consult.h"
 
 #define RANGE_MAX (4u << 20) /* bytes in one answer */
+#define TICKET_MS (3600LL * 1000) /* a play ticket's life: an hour of listening and seeking */
 
 static const char sql_newest[] =
     "SELECT id, file, size_bytes FROM recordings WHERE consultation_id = ?"
     " AND (?2 IS NULL OR id = ?2) ORDER BY created_at DESC LIMIT 1";
+static const char sql_exists[] = "SELECT 1 FROM recordings WHERE consultation_id = ? AND id = ?";
 static const char sql_list[] =
     "SELECT id, duration_ms, size_bytes, error, created_at, retention_until FROM recordings"
     " WHERE consultation_id = ? ORDER BY created_at";
@@ -253,4 +273,71 @@ int h_recordings_get(struct ly_req *req, struct ly_resp *resp) {
     ly_resp_header(resp, "Content-Range", v);
   }
   return 0;
+}
+
+/* ---- play tickets -------------------------------------------------------------- */
+
+/* hex HMAC of (consultation, recording, account, expiry) into out[65]. */
+static int ticket_mac(const struct ly_server *srv, const char *cid, const char *rec, const char *acct, int64_t exp,
+                      char out[2 * LY_SHA256_LEN + 1]) {
+  char msg[4 * 80];
+  uint8_t mac[LY_SHA256_LEN];
+  int n = snprintf(msg, sizeof msg, "lianyi-recording-ticket\n%s\n%s\n%s\n%" PRId64, cid, rec, acct, exp);
+  if (n < 0 || (size_t)n >= sizeof msg || ly_hmac_sha256(srv->keys.mac, sizeof srv->keys.mac, msg, (size_t)n, mac) != 0)
+    return LY_EINVAL;
+  for (int i = 0; i < LY_SHA256_LEN; i++)
+    snprintf(out + 2 * i, 3, "%02x", mac[i]);
+  return 0;
+}
+
+int h_recordings_ticket(struct ly_req *req, struct ly_resp *resp) {
+  struct consult_row c;
+  char rec[LY_ID_MAX], mac[2 * LY_SHA256_LEN + 1], url[512];
+  if (allowed(req, resp, &c) != 0) return 0;
+  const char *want = NULL;
+  if (req->json != NULL && json_is_string(json_object_get(req->json, "id")))
+    want = json_string_value(json_object_get(req->json, "id"));
+  sqlite3_stmt *st = ly_db_stmt(req->srv->db, want ? sql_exists : sql_newest);
+  if (st == NULL) return ly_resp_fail(req, resp, LY_EDB, "internal", "The recording could not be read.");
+  ly_db_bind_text(st, 1, c.id);
+  ly_db_bind_text(st, 2, want);
+  int found = sqlite3_step(st) == SQLITE_ROW;
+  if (found) snprintf(rec, sizeof rec, "%s", want ? want : ly_db_col_text(st, 0));
+  sqlite3_reset(st);
+  if (!found || strlen(rec) >= 64)
+    return ly_resp_fail_i18n(req, resp, LY_ENOTFOUND, "recording.not_found", "This consultation has no such recording.",
+                             "本次问诊没有该录音。");
+  int64_t exp = ly_now_ms(req->srv->clock) + TICKET_MS;
+  if (ticket_mac(req->srv, c.id, rec, req->acct->id, exp, mac) != 0)
+    return ly_resp_fail(req, resp, LY_EINTERNAL, "internal", "The ticket could not be made.");
+  /* ids are [A-Za-z0-9_-]: nothing to escape in the URL */
+  snprintf(url, sizeof url, "/api/v1/consultations/%s/recording/play?id=%s&ticket=%" PRId64 ".%s.%s", c.id, rec, exp,
+           req->acct->id, mac);
+  return ly_resp_json(resp, 200, json_pack("{s:s, s:s, s:I}", "recording_id", rec, "url", url, "expires_at",
+                                           (json_int_t)exp));
+}
+
+/* The ticket's account, if the ticket is genuine, unexpired and for this recording. */
+static int ticket_account(struct ly_req *req, struct ly_account *acct) {
+  char t[256], rec[LY_ID_MAX], mac[2 * LY_SHA256_LEN + 1];
+  if (ly_req_query(req, "ticket", t, sizeof t) != 0 || ly_req_query(req, "id", rec, sizeof rec) != 0) return -1;
+  char *dot1 = strchr(t, '.'), *dot2 = dot1 ? strrchr(t, '.') : NULL;
+  if (dot1 == NULL || dot2 == dot1 || strlen(dot2 + 1) != 2 * LY_SHA256_LEN) return -1;
+  *dot1 = *dot2 = '\0';
+  char *end = NULL;
+  long long exp = strtoll(t, &end, 10);
+  if (end == t || *end != '\0' || exp < ly_now_ms(req->srv->clock)) return -1;
+  if (ticket_mac(req->srv, req->params[0], rec, dot1 + 1, exp, mac) != 0 ||
+      CRYPTO_memcmp(mac, dot2 + 1, 2 * LY_SHA256_LEN) != 0)
+    return -1;
+  return auth_load_account(req->srv, dot1 + 1, acct) == 0 ? 0 : -1;
+}
+
+int h_recordings_play(struct ly_req *req, struct ly_resp *resp) {
+  struct ly_account acct;
+  if (ticket_account(req, &acct) != 0)
+    return ly_resp_fail_i18n(req, resp, LY_EAUTH, "recording.bad_ticket",
+                             "This playback link is invalid or has expired.", "播放链接无效或已过期。");
+  req->acct = &acct; /* from here on as that account: the same checks, the same audit */
+  return h_recordings_get(req, resp);
 }

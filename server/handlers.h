@@ -29,6 +29,8 @@ int h_consultations_rating_get(struct ly_req *req, struct ly_resp *resp);
 /* h_recordings.c: a consultation's recordings (list, the file with HTTP Range) */
 int h_recordings_list(struct ly_req *req, struct ly_resp *resp);
 int h_recordings_get(struct ly_req *req, struct ly_resp *resp);
+int h_recordings_ticket(struct ly_req *req, struct ly_resp *resp); /* a play URL for <audio> */
+int h_recordings_play(struct ly_req *req, struct ly_resp *resp);   /* public: the ticket authenticates */
 /* The booking rules from the configuration. */
 struct booking_rules h_consultations_rules(const struct ly_server *srv);
 /* Start / stop the signalling service (srv->sig) around the lws context. */

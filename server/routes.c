@@ -49,6 +49,10 @@ const struct ly_route ly_routes[] = {
      LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "consultations.recordings"},
     {LY_GET, "/api/v1/consultations/{id}/recording", h_recordings_get,
      LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "consultations.recording"},
+    {LY_POST, "/api/v1/consultations/{id}/recording/ticket", h_recordings_ticket,
+     LY_ROLE_PATIENT | LY_ROLE_DOCTOR | LY_ROLE_SUPERVISOR, 0, "consultations.recording_ticket"},
+    {LY_GET, "/api/v1/consultations/{id}/recording/play", h_recordings_play, 0, PUBLIC,
+     "consultations.recording_play"},
 
     /* the doctor directory (名医团队) */
     {LY_GET, "/api/v1/doctors", h_doctors_list, ANY, 0, "doctors.list"},

@@ -116,6 +116,12 @@ export const ROWS = {
     params: (o) => id(o.cons),
     own: { patient: 404, doctor: 404, supervisor: 404 }, other: { patient: DENY, doctor: DENY, supervisor: 404 },
   },
+  'consultations.recording_ticket': {
+    params: (o) => id(o.cons), body: () => ({}),
+    own: { patient: 404, doctor: 404, supervisor: 404 }, other: { patient: DENY, doctor: DENY, supervisor: 404 },
+  },
+  // the <audio> element's URL: the ticket in the query is the credential (no ticket: 401)
+  'consultations.recording_play': { params: (o) => id(o.cons), public: 401 },
 
   // --- the doctor directory ----------------------------------------------------
   'doctors.list': { own: ALL(200) },

@@ -212,6 +212,36 @@ test('only the doctor, the patient and supervisors get the recording; every down
   assert.ok(log.body.items.some((it) => it.action === 'consult.recording_read' && it.outcome === 'denied'), 'refusals too');
 });
 
+test('a play ticket lets an <audio> element stream the file; it is bound to its account, recording and hour', async () => {
+  const ticketUrl = `/api/v1/consultations/${recorded}/recording/ticket`;
+  assert.equal((await srv.api('POST', ticketUrl, { token: tok.doctor2, body: {} })).status, 403);
+  const t = await srv.api('POST', ticketUrl, { token: tok.doctor1, body: {} });
+  assert.equal(t.status, 200);
+  assert.ok(t.body.expires_at > Date.now() + 3500e3 && t.body.expires_at <= Date.now() + 3600e3, 'an hour');
+  const play = (u, range = 'bytes=0-') => fetch(`${srv.url}${u}`, { headers: { range } }); // no bearer token
+  const ok = await play(t.body.url);
+  assert.equal(ok.status, 206);
+  assert.equal(ok.headers.get('content-type'), 'audio/ogg');
+  assert.equal(Buffer.from(await ok.arrayBuffer()).toString('ascii', 0, 4), 'OggS');
+  const u = new URL(t.body.url, srv.url), ticket = u.searchParams.get('ticket');
+  const [exp, acct, mac] = ticket.split('.');
+  const tampered = [
+    `${exp}.${id.patient1}.${mac}`,                              // another account
+    `${Number(exp) + 1}.${acct}.${mac}`,                          // a longer life
+    `${exp}.${acct}.${mac.slice(0, -1)}${mac.endsWith('0') ? '1' : '0'}`, // a forged MAC
+  ];
+  for (const bad of tampered) {
+    u.searchParams.set('ticket', bad);
+    assert.equal((await play(u.pathname + u.search)).status, 401, bad);
+  }
+  u.searchParams.set('ticket', ticket);
+  u.searchParams.set('id', 'rec_other');
+  assert.equal((await play(u.pathname + u.search)).status, 401, 'another recording');
+  const log = await srv.api('GET', '/api/v1/me/access-log?limit=20', { token: tok.patient1 });
+  const d = log.body.items.find((it) => it.action === 'consult.recording_download' && it.actor_role === 'doctor');
+  assert.ok(d, 'the ticket\'s download is audited as the doctor');
+});
+
 test('retention: a recording younger than 3 years cannot be deleted, nor listed with a shorter retention', () => {
   const db = path.join(srv.data, 'lianyi.db');
   const sql = (q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
