@@ -13,6 +13,7 @@ import { h, pageHeader } from '../ui.js';
 import { backLink } from '../home.js';
 import { getSocket } from '../ws.js';
 import { startCall } from '../call.js';
+import { recordingDuration } from '../recording-player.js';
 import { ensureStyles, localName, stateText } from '../patient/waiting.js';
 
 const LIVE = new Set(['called', 'in_call']);
@@ -161,6 +162,8 @@ export function render(main, ctx) {
         h('span', { class: 'pill pill-info', text: stateText(c.state) })),
       live && r.call ? r.call.el : null,
       h('p', { class: 'list-sub', text: t('console.room_sub', { icd: c.icd10, note: r.note || '' }) }),
+      r.saved ? h('p', { class: 'notice', role: 'status', 'data-testid': 'recording-saved',
+        text: t('recording.saved', { duration: recordingDuration(r.saved.duration_ms) }) }) : null,
       h('div', { class: 'chat' }, log, live ? h('form', { class: 'chat-form', onsubmit: send }, input,
         h('button', { type: 'submit', class: 'btn btn-primary' }, t('followup.send'))) : null),
       h('div', { class: 'form-actions' },
@@ -228,6 +231,10 @@ export function render(main, ctx) {
     r.c = d.consultation;
     if (!LIVE.has(d.state)) { r.call?.stop(); r.call = null; }
     drawRooms();
+  });
+  on('recording.state', (d) => { // the final state, told before the room closes
+    const r = st.rooms.get(d.consultation_id);
+    if (r && !d.recording && d.saved) { r.saved = d; drawRooms(); }
   });
   on('chat.message', (d) => {
     const r = st.rooms.get(d.consultation_id);

@@ -13,6 +13,7 @@ import { api, errorText } from '../api.js';
 import { h, pageHeader } from '../ui.js';
 import { getSocket } from '../ws.js';
 import { startCall } from '../call.js';
+import { recordingDuration } from '../recording-player.js';
 
 const OPEN = new Set(['booked', 'waiting', 'called', 'in_call']);
 
@@ -59,11 +60,13 @@ export function render(main, ctx, consultation, { onBack } = {}) {
   const room = h('section', { class: 'card card-pad', hidden: true });
   const after = h('section', { class: 'card card-pad', hidden: true });
   const problem = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  // the recording's final state, told before the room closes (recording.state, saved)
+  const recSaved = h('p', { class: 'notice', role: 'status', hidden: true, 'data-testid': 'recording-saved' });
   const back = h('button', { type: 'button', class: 'back-link btn-ghost btn', onclick: () => onBack && onBack() },
     t('followup.back_to_list'));
   main.replaceChildren(back,
     pageHeader(t('followup.room_title'), t('followup.room_intro', { doctor: localName(st.c.doctor) })),
-    conn, problem, status, room, after);
+    conn, problem, status, room, recSaved, after);
 
   const fail = (err) => {
     if (!alive()) return;
@@ -257,6 +260,11 @@ export function render(main, ctx, consultation, { onBack } = {}) {
     st.call?.setName(d.participant.account_id, localName(d.participant));
   });
   on('chat.message', (d) => { st.chat.push(d.message); drawChat(); });
+  on('recording.state', (d) => {
+    if (d.recording || !d.saved) return;
+    recSaved.textContent = t('recording.saved', { duration: recordingDuration(d.duration_ms) });
+    recSaved.hidden = false;
+  });
   const connText = (s) => {
     conn.textContent = t(`followup.conn.${s}`);
     conn.classList.toggle('conn-down', s !== 'open');

@@ -1,5 +1,6 @@
-// Helpers for the video-call tests (call.test.mjs, call3.test.mjs): signing
-// in through the UI, and reading a page's call from its RTCPeerConnections
+// Helpers for the video-call tests (call.test.mjs, call3.test.mjs,
+// recording.test.mjs): signing in through the UI, a patient and a doctor in a
+// call, and reading a page's call from its RTCPeerConnections
 // (web/call.js exposes them as window.__lianyiCall = { pub, sub }).
 
 import assert from 'node:assert/strict';
@@ -21,14 +22,45 @@ export async function open(s, hash) {
   await s.page.waitForFunction((h) => document.getElementById('app')?.dataset.route === h, hash);
 }
 
-// The doctor's console: confirm identity, go online.
+// The doctor's console: confirm identity (unless this session already did), go online.
 export async function consoleReady(s, dict, hash = '#/doctor/console') {
   await open(s, hash);
-  await s.page.getByLabel(dict['console.password'], { exact: true }).fill(PASSWORD);
-  await s.page.getByRole('button', { name: dict['console.verify'], exact: true }).click();
+  const pw = s.page.getByLabel(dict['console.password'], { exact: true });
+  await pw.or(s.page.getByText(dict['console.verified'])).first().waitFor();
+  if (await pw.isVisible()) {
+    await pw.fill(PASSWORD);
+    await s.page.getByRole('button', { name: dict['console.verify'], exact: true }).click();
+  }
   await s.page.getByText(dict['console.verified']).waitFor();
   await s.page.locator('[data-presence="online"]').click();
   await s.page.locator('[data-presence="online"][aria-pressed="true"]').waitFor();
+}
+
+// Two signed-in sessions: the doctor's console ready and online, the patient
+// books that doctor, waits, is called and joins. Returns the doctor's name.
+export async function bookAndCall(patient, doctor, dict) {
+  const p = patient.page, d = doctor.page;
+  await consoleReady(doctor, dict);
+  const name = await d.evaluate(async () => {
+    const r = await fetch('/api/v1/me', { headers: { authorization: `Bearer ${localStorage.getItem('lianyi.token')}` } });
+    return (await r.json()).account.name;
+  });
+  await open(patient, '#/patient/followup');
+  await p.getByLabel(dict['followup.search_label'], { exact: true }).fill(name);
+  await p.getByRole('button', { name: dict['followup.search'], exact: true }).click();
+  const card = p.locator('[data-doctor]').filter({ hasText: name }).first();
+  await card.getByRole('button', { name: dict['followup.book'], exact: true }).click();
+  await p.getByLabel(dict['followup.icd_label'], { exact: true }).fill('I10');
+  await p.getByRole('button', { name: dict['followup.submit'], exact: true }).click();
+  await p.locator('[data-testid="queue-position"]').waitFor();
+
+  await d.locator('[data-testid="queue"] [data-consultation]').first().waitFor();
+  await d.getByRole('button', { name: dict['console.call_next'], exact: true }).click();
+  await d.locator('[data-call] [data-action="hang-up"]').waitFor();
+  await p.getByText(dict['followup.calling']).waitFor();
+  await p.getByRole('button', { name: dict['followup.join'], exact: true }).click();
+  await p.locator('[data-call] [data-action="hang-up"]').waitFor();
+  return name;
 }
 
 // Inbound RTP of the page's receive connection: [{ssrc, kind, codec, packetsReceived, packetsLost, framesDecoded}].
