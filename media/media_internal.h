@@ -108,6 +108,8 @@ struct sub_slot {
   uint64_t last_sr_ntp; /* the SR we sent last (its middle 32 bits come back as LSR) */
   int64_t block_ms;     /* arrival of the subscriber's last report block on this slot; 0 none */
   uint32_t block_seq;   /* its extended highest sequence number */
+  int64_t span_from, span_to;          /* the interval the last report covering packets was about */
+  uint8_t span_fraction, prior_fraction; /* its fraction lost, and the one before (weak links) */
 };
 
 enum transport_state { TS_FREE = 0, TS_NEW, TS_CONNECTING, TS_CONNECTED, TS_CLOSED };

@@ -537,7 +537,8 @@ static void answer_nack(struct worker *w, struct transport *s, unsigned j, const
  * previous report on the same stream (RFC 3550 §6.4.1), so a good block
  * means "good since the previous block": the quiet period starts there, not
  * at the block's arrival, else every recovery would wait one extra audio
- * interval. A block whose highest sequence number has not moved covers no
+ * interval — and when that previous block still shows a part of the loss
+ * before it, at the point of its interval where the loss ended (loss_end). A block whose highest sequence number has not moved covers no
  * packet (e.g. video while it is paused) and says nothing: it neither starts
  * nor restarts a period. The verdict is taken on each block and on the
  * worker's 1 s timer, so it comes when the period is up, not at the next
@@ -577,6 +578,17 @@ static void weak_link_check(struct worker *w, struct transport *s, int64_t now) 
 }
 
 /* One report block of subscriber s about its slot j. */
+/* When the loss ended inside the interval [span_from, span_to] of the last
+ * bad report: a report whose loss is a part of the one before it (the loss
+ * stopped partway, e.g. 5 % after 20 %) is read as that part of its interval
+ * lost at the earlier rate and the rest clean. Used only once a good report
+ * has followed it; a loss that merely eased is caught by the reports after. */
+static int64_t loss_end(const struct sub_slot *sl) {
+  if (sl->span_fraction == 0 || sl->prior_fraction < sl->span_fraction) return sl->span_to;
+  return sl->span_from + (sl->span_to - sl->span_from) * sl->span_fraction / sl->prior_fraction;
+}
+
+/* One report block of subscriber s about its slot j. */
 static void weak_link_report(struct worker *w, struct transport *s, unsigned j, const struct rtcp_report_block *b) {
   struct sub_slot *sl = &s->sub[j];
   const struct media_config *cfg = &w->m->cfg;
@@ -585,6 +597,11 @@ static void weak_link_report(struct worker *w, struct transport *s, unsigned j, 
   sl->block_ms = now;
   sl->block_seq = b->ext_highest_seq;
   if (!fresh) return;
+  int64_t good_from = sl->span_to == from ? loss_end(sl) : from; /* stale reports between: from */
+  sl->prior_fraction = sl->span_fraction;
+  sl->span_fraction = b->fraction_lost;
+  sl->span_from = from;
+  sl->span_to = now;
   int video = s->tracks[j].kind == SDP_KIND_VIDEO;
   if (!s->weak && video) {
     if (!loss_above(b->fraction_lost, cfg->weak_loss_pct))
@@ -595,7 +612,7 @@ static void weak_link_report(struct worker *w, struct transport *s, unsigned j, 
     if (!loss_below(b->fraction_lost, cfg->good_loss_pct))
       s->good_since_ms = 0;
     else if (s->good_since_ms == 0)
-      s->good_since_ms = from > s->weak_since_ms ? from : s->weak_since_ms;
+      s->good_since_ms = good_from > s->weak_since_ms ? good_from : s->weak_since_ms;
   } else {
     return;
   }
