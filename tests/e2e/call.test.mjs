@@ -14,7 +14,8 @@
 // consultation's record: the recording is listed, and its <audio> player
 // streams it from the server — the element's own request is a Range request
 // answered 206 audio/ogg, and the element reaches a playable state with the
-// recording's duration. Screenshots: out/recording-*.png.
+// recording's duration. The patient can play it from the ended consultation's
+// screen too. Screenshots: out/recording-*.png.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,6 +129,14 @@ describe('a video consultation through the relay', { skip }, () => {
     assert.ok(ranged.some((r) => r.status === 206 && /^bytes=\d+-/.test(r.range || '') && r.type === 'audio/ogg'),
       `the element's range request is answered 206: ${JSON.stringify(ranged)}`);
     await screenshot(d, 'recording-doctor-record');
+    // the patient hears it too, from the ended consultation's screen
+    const pItem = p.locator('[data-testid="recording-player"] li').first();
+    await pItem.waitFor({ state: 'visible', timeout: 10000 });
+    await pItem.getByRole('button', { name: zh['recording.play'], exact: true }).click();
+    const pAudio = pItem.locator('audio');
+    await p.waitForFunction((el) => el.readyState >= 3 && el.duration > 4, await pAudio.elementHandle(), { timeout: 15000 });
+    assert.equal(await pAudio.evaluate((el) => el.error?.code ?? null), null);
+    await screenshot(p, 'recording-patient-player');
     console.log(`recording in the browser: ${JSON.stringify(st)}; requests ${JSON.stringify(ranged)}`);
     assert.deepEqual(patient.problems, []);
     assert.deepEqual(doctor.problems, []);

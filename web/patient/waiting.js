@@ -13,7 +13,7 @@ import { api, errorText } from '../api.js';
 import { h, pageHeader } from '../ui.js';
 import { getSocket } from '../ws.js';
 import { startCall } from '../call.js';
-import { recordingDuration } from '../recording-player.js';
+import { recordingDuration, recordingPlayer } from '../recording-player.js';
 
 const OPEN = new Set(['booked', 'waiting', 'called', 'in_call']);
 
@@ -62,6 +62,7 @@ export function render(main, ctx, consultation, { onBack } = {}) {
   const problem = h('p', { class: 'form-error', role: 'alert', hidden: true });
   // the recording's final state, told before the room closes (recording.state, saved)
   const recSaved = h('p', { class: 'notice', role: 'status', hidden: true, 'data-testid': 'recording-saved' });
+  const playerSlot = h('div'); /* the recording player, once the consultation has ended */
   const back = h('button', { type: 'button', class: 'back-link btn-ghost btn', onclick: () => onBack && onBack() },
     t('followup.back_to_list'));
   main.replaceChildren(back,
@@ -172,6 +173,7 @@ export function render(main, ctx, consultation, { onBack } = {}) {
       after.replaceChildren(h('p', { text: t('followup.over', { state: stateText(c.state) }) }));
       return;
     }
+    playerSlot.replaceChildren(recordingPlayer(c.id));
     let score = 0;
     const stars = h('div', { class: 'stars', role: 'group', 'aria-label': t('followup.rate_title') });
     const comment = h('textarea', { rows: 2, maxlength: 500, 'aria-label': t('followup.rate_comment') });
@@ -196,6 +198,8 @@ export function render(main, ctx, consultation, { onBack } = {}) {
       h('button', { type: 'button', class: 'btn btn-primary', onclick: submit }, t('followup.rate_submit')), done,
       // what happens next, and where it will show
       h('p', { class: 'notice', 'data-testid': 'after-call', text: t('followup.after_call') }),
+      // the consultation's recording, if one was made (the patient may listen to it)
+      playerSlot,
       h('div', { class: 'form-actions' },
         h('a', { class: 'btn btn-secondary', href: '#/patient/home', 'data-action': 'after-home' }, t('nav.home')),
         h('a', { class: 'btn btn-secondary', href: '#/patient/health', 'data-action': 'after-record' }, t('nav.patient.health'))));
@@ -264,6 +268,8 @@ export function render(main, ctx, consultation, { onBack } = {}) {
     if (d.recording || !d.saved) return;
     recSaved.textContent = t('recording.saved', { duration: recordingDuration(d.duration_ms) });
     recSaved.hidden = false;
+    // the file may be listed only now, after the consultation was shown as ended
+    if (!after.hidden && st.c) playerSlot.replaceChildren(recordingPlayer(st.c.id));
   });
   const connText = (s) => {
     conn.textContent = t(`followup.conn.${s}`);
