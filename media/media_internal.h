@@ -74,7 +74,11 @@ struct media_cmd {
 #define MEDIA_BATCH        64
 #define MEDIA_ROOM_MEMBERS 32
 #define MEDIA_CHECKED      4   /* addresses that passed an ICE check, per transport */
-#define MEDIA_NACK_CACHE   512 /* packets kept per published video stream (power of 2) */
+/* Packets kept per published video stream for NACKs (power of 2): 256 is
+ * over 2 s of video at the 1,200 kbit/s cap (~110 packets/s), far more than a
+ * NACK's round trip; 512 slots of MEDIA_MAX_PKT were 768 KB per stream, most
+ * of a call's memory, faulted in while it forwards. */
+#define MEDIA_NACK_CACHE   256
 #define MEDIA_ADDR_PROBE   8   /* slots of the address table looked at from an address's hash */
 
 /* A published stream (one accepted m-line of a MEDIA_SEND transport). */
