@@ -85,6 +85,7 @@ struct lg {
   int64_t next_sweep_us, next_keepalive_us;
   uint64_t next_tx;         /* transaction / request ids */
   void *server;             /* the adapter's own state */
+  double build_us_per_pkt;  /* how long building a window took per packet, last time */
   struct ws_conn *admin_ws; /* an adapter's extra connection, freed after ws_shutdown */
 };
 
