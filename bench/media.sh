@@ -26,6 +26,7 @@ BUILD=$(cd "$(dirname "$BIN")" && pwd)
 LOADGEN=$BUILD/bench_loadgen
 RELAY=$BUILD/bench_udp_relay
 SRTPCOST=$BUILD/bench_srtp_cost
+FORWARD=$BUILD/bench_forward
 SCPU=${SERVER_CPU:-0}
 LCPU=${LOADGEN_CPU:-1}
 HOST=$(hostname -s 2>/dev/null || echo host)
@@ -33,7 +34,7 @@ OUT=${OUT:-bench/results/$(date +%F)-$HOST.md}
 WORK=$(mktemp -d /tmp/lianyi-media-bench.XXXXXX)
 JANUS_PORT=${JANUS_PORT:-18188}
 RELAY_PORT=${RELAY_PORT:-19000}
-for b in "$LOADGEN" "$RELAY" "$SRTPCOST" "$BIN"; do
+for b in "$LOADGEN" "$RELAY" "$SRTPCOST" "$FORWARD" "$BIN"; do
   [ -x "$b" ] || { echo "media.sh: $b is missing (make build)" >&2; exit 1; }
 done
 
@@ -114,6 +115,12 @@ limit() {
     kill "$rp"
     wait "$rp" 2>/dev/null || true
   done
+}
+
+forward() { # the relay alone, one worker (issue 4; make bench runs its short version itself)
+  echo "== forwarding on one worker (bench_forward)" >&2
+  "${RTF[@]}" "$FORWARD" --cpus "$SCPU,$LCPU" --seconds 3 >"$WORK/forward.md" 2>>"$WORK/forward.log" ||
+    echo "media.sh: bench_forward did not finish" >&2
 }
 
 janus_media() {
@@ -206,6 +213,7 @@ janus_sig() {
 
 meta
 limit
+[ "$MODE" = full ] && forward
 janus_media
 janus_sig
 lianyi_media

@@ -3,7 +3,7 @@
 //   node bench/loadgen/report.mjs WORK_DIR [--summary]
 //
 // Reads what media.sh collected in WORK_DIR (meta.json, janus-settings.md,
-// srtp.jsonl, media.jsonl, sig.jsonl) and prints markdown: the machine and
+// srtp.jsonl, media.jsonl, sig.jsonl, forward.md) and prints markdown: the machine and
 // versions, the summary with the ratios Lianyi/Janus and Lianyi/limit against
 // the issue's targets, then every measured point. --summary prints only the
 // summary table (what `make bench` shows).
@@ -191,5 +191,9 @@ ${sigTable()}
 ## libsrtp per packet on this machine
 
 ${srtpTable()}
-`);
+${read('forward.md') ? `
+## Forwarding on one worker (\`bench_forward\`, issue 4)
+
+The relay alone, driven through its command API: ${read('forward.md').trim()}
+` : ''}`);
 }
