@@ -90,6 +90,7 @@ meta() {
     echo "\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
     echo "\"cores\":$(nproc),\"kernel\":\"$(uname -r)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\","
     echo "\"lianyi\":\"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
+    echo "\"build\":\"$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)\","
     echo "\"janus\":\"$(dpkg-query -W -f='${Version}' janus 2>/dev/null || echo none)\","
     echo "\"libsrtp\":\"$(dpkg-query -W -f='${Version}' libsrtp2-1 2>/dev/null || echo unknown)\","
     echo "\"openssl\":\"$(openssl version | cut -d' ' -f2)\","

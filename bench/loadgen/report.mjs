@@ -168,7 +168,7 @@ if (summaryOnly) {
 Made by \`bench/media.sh\` (bench/README.md explains every scenario and figure).
 
 - **Machine**: ${meta.cpu}, ${meta.cores} cores, Linux ${meta.kernel}; load average at the start ${meta.loadavg}
-- **Versions**: Lianyi ${meta.lianyi}; Janus ${meta.janus} (Debian); libsrtp ${meta.libsrtp}; OpenSSL ${meta.openssl}; libwebsockets ${meta.libwebsockets}
+- **Versions**: Lianyi ${meta.lianyi}${meta.build ? ` (${meta.build} build)` : ''}; Janus ${meta.janus} (Debian); libsrtp ${meta.libsrtp}; OpenSSL ${meta.openssl}; libwebsockets ${meta.libwebsockets}
 - **Set-up**: the server under test pinned to core ${meta.server_cpu}, the load generator to core ${meta.loadgen_cpu}, both ${meta.sched}; SRTP AEAD_AES_128_GCM; per participant audio 50 packets/s of 120 B and video 90 packets/s averaging 1,100 B.
 - **Capacity** = the largest number of rooms with loss < 0.5 % and one-way latency p99 < 20 ms.
 
