@@ -13,6 +13,14 @@ export const BIN = process.env.LIANYI_BIN || path.resolve('build/lianyi');
 export const SRC = process.env.LIANYI_SRC || path.resolve('.');
 const MASTER_KEY = '4c69616e79692d746573742d6d61737465722d6b65792d303030303030303030';
 
+// The first lines of an AddressSanitizer / LeakSanitizer / UBSan report in a
+// process's output, or null. Under build-asan (make test) a server that leaks
+// or misbehaves fails the test that stopped it, not just leaves a report.
+export function sanitizerReport(text) {
+  const m = /(ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer)/.exec(text);
+  return m ? text.slice(Math.max(0, m.index - 200), m.index + 1500) : null;
+}
+
 function tmpdir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -34,6 +42,7 @@ export class Server {
     const args = ['serve', '--data', this.data, '--listen', '127.0.0.1:0', '--web-root', path.join(SRC, 'web'),
       '--log-level', 'info', ...(demo ? ['--demo'] : []), ...this.extraArgs];
     const log = fs.openSync(this.logPath, 'a');
+    this.sanitizerChecked = false;
     this.proc = spawn(BIN, args, {
       env: { ...process.env, LIANYI_MASTER_KEY: MASTER_KEY, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,11 +72,17 @@ export class Server {
     return this;
   }
 
-  // Graceful stop (SIGTERM); resolves with the exit status.
+  // Graceful stop (SIGTERM); resolves with the exit status, and throws if the
+  // server's output holds a sanitizer report (a leak is reported at exit).
   async stop() {
-    if (!this.proc || this.proc.exitCode !== null) return this.exited;
-    this.proc.kill('SIGTERM');
-    return this.exited;
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+    const st = await this.exited;
+    if (this.proc && !this.sanitizerChecked) {
+      this.sanitizerChecked = true;
+      const report = sanitizerReport(this.logText());
+      if (report) throw new Error(`sanitizer report from the server (log: ${this.logPath}):\n${report}`);
+    }
+    return st;
   }
 
   // Crash: SIGKILL, no chance to clean up.
@@ -144,11 +159,15 @@ export async function startServer({ demo = true, args = [], env = {} } = {}) {
 
 // Run the lianyi binary as a command (e.g. `audit verify`); resolves {code, stdout, stderr}.
 export function runCli(args, env = {}) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const p = spawn(BIN, args, { env: { ...process.env, LIANYI_MASTER_KEY: MASTER_KEY, ...env } });
     let stdout = '', stderr = '';
     p.stdout.on('data', (c) => { stdout += c; });
     p.stderr.on('data', (c) => { stderr += c; });
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+    p.on('exit', (code) => {
+      const report = sanitizerReport(stderr);
+      if (report) reject(new Error(`sanitizer report from lianyi ${args.join(' ')}:\n${report}`));
+      else resolve({ code, stdout, stderr });
+    });
   });
 }
