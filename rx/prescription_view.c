@@ -139,7 +139,7 @@ static int pv_verdicts(struct rx_ctx *cx, const struct records_actor *who, const
   struct records_actor doc = {p->doctor_id, "doctor", NULL};
   int pharm = records_is(who, "pharmacist");
   struct rx_facts *f = malloc(sizeof *f);
-  struct rules_result *r = malloc(sizeof *r);
+  struct rules_result *r = calloc(1, sizeof *r);
   int rc = f && r ? rx_facts(cx, p, &doc, pharm ? who : NULL, f, NULL) : LY_ENOMEM;
   if (rc == 0) {
     rules_check(&f->d, &cx->rules, RULES_STAGE_DRAFT | (pharm ? RULES_STAGE_REVIEW : 0), r);

@@ -167,7 +167,7 @@ int h_rx_check(struct ly_req *req, struct ly_resp *resp) {
   struct records_actor who = hrx_actor(req);
   struct ly_error e;
   struct hx_body *b = malloc(sizeof *b);
-  struct rules_result *v = malloc(sizeof *v);
+  struct rules_result *v = calloc(1, sizeof *v); /* n = 0 until a rule check fills it */
   int done = !b || !v;
   if (done) ly_resp_fail(req, resp, LY_ENOMEM, NULL, NULL);
   if (!done) done = hx_parse(req, resp, b, 1) || hrx_patient(req, resp, b->in.patient_id, 0);
@@ -190,7 +190,7 @@ int h_rx_create(struct ly_req *req, struct ly_resp *resp) {
   struct ly_error e;
   char id[LY_ID_MAX];
   struct hx_body *b = malloc(sizeof *b);
-  struct rules_result *v = malloc(sizeof *v);
+  struct rules_result *v = calloc(1, sizeof *v); /* n = 0 until a rule check fills it */
   int done = !b || !v;
   if (done) ly_resp_fail(req, resp, LY_ENOMEM, NULL, NULL);
   if (!done) done = hx_parse(req, resp, b, 1) || hrx_patient(req, resp, b->in.patient_id, 1);
@@ -212,7 +212,7 @@ int h_rx_update(struct ly_req *req, struct ly_resp *resp) {
   struct ly_error e;
   struct prescription_parties pp;
   struct hx_body *b = malloc(sizeof *b);
-  struct rules_result *v = malloc(sizeof *v);
+  struct rules_result *v = calloc(1, sizeof *v); /* n = 0 until a rule check fills it */
   hrx_ctx(req, &cx);
   int done = !b || !v;
   if (done) ly_resp_fail(req, resp, LY_ENOMEM, NULL, NULL);
@@ -281,7 +281,7 @@ static int hx_keyed(struct ly_req *req, struct ly_resp *resp, hx_keyed_fn fn) {
   struct records_actor who = hrx_actor(req);
   struct ly_error e;
   struct prescription_parties pp;
-  struct rules_result *v = malloc(sizeof *v);
+  struct rules_result *v = calloc(1, sizeof *v); /* n = 0 until a rule check fills it */
   json_t *result = NULL;
   hrx_ctx(req, &cx);
   if (!v) return ly_resp_fail(req, resp, LY_ENOMEM, NULL, NULL);
@@ -307,7 +307,7 @@ int h_rx_reject(struct ly_req *req, struct ly_resp *resp) {
   struct records_actor who = hrx_actor(req);
   struct ly_error e;
   struct prescription_parties pp;
-  struct rules_result *v = malloc(sizeof *v);
+  struct rules_result *v = calloc(1, sizeof *v); /* n = 0 until a rule check fills it */
   const char *reason = NULL;
   hrx_ctx(req, &cx);
   if (!v) return ly_resp_fail(req, resp, LY_ENOMEM, NULL, NULL);

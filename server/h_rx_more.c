@@ -48,7 +48,7 @@ int h_renewals_approve(struct ly_req *req, struct ly_resp *resp) {
   struct rx_ctx cx;
   struct records_actor who = hrx_actor(req);
   struct ly_error e;
-  struct rules_result *v = malloc(sizeof *v);
+  struct rules_result *v = calloc(1, sizeof *v); /* n = 0 until a rule check fills it */
   json_t *result = NULL;
   if (!v) return ly_resp_fail(req, resp, LY_ENOMEM, NULL, NULL);
   hrx_ctx(req, &cx);
