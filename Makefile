@@ -61,10 +61,11 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# CI (make test): every target FUZZ_CI_SECONDS under ASan+UBSan, JOBS at a time.
+# CI (make test): every target FUZZ_CI_SECONDS under ASan+UBSan, JOBS at a time,
+# with a fixed seed from the committed corpus only, so CI's result reproduces here.
 FUZZ_CI_SECONDS ?= 30
 fuzz-ci: deps
-	FUZZ_JOBS=$(JOBS) ./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
+	FUZZ_JOBS=$(JOBS) FUZZ_SEED=1 FUZZ_FRESH=1 ./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
 
 # 10 minutes (SOAK_SECONDS) of the mixed load of tests/integration/crash_load
 # plus sign-in churn, readers and 500 idle WebSocket sessions; RSS sampled

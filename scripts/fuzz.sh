@@ -2,6 +2,10 @@
 # Run every libFuzzer target for SECONDS each (default 60) under ASan+UBSan.
 #   scripts/fuzz.sh [SECONDS] [TARGET-NAME-FILTER]
 #   FUZZ_JOBS=N   targets run N at a time (default 1); `make fuzz-ci` uses the cores
+#   FUZZ_SEED=N   libFuzzer's -seed (default: random). `make fuzz-ci` fixes it and
+#                 starts from the committed seeds only (FUZZ_FRESH=1), so a CI
+#                 result is reproducible: `make fuzz-ci` on this machine explores
+#                 what CI explores. `make fuzz` keeps exploring at random.
 # New interesting inputs go to build-fuzz/corpus/<name>/ (not the repo); the
 # seeds in tests/fuzz/corpus/<name>/ are read too. A crash writes its input to
 # tests/fuzz/crashes/ and fails the run: fix it, then move the input into the
@@ -25,14 +29,19 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 # One target: run it, write "name seconds executions result" to results/.
 run_one() {
   local name=$1 short=${1#fuzz_}
-  local work=$BUILD/corpus/$short log=$BUILD/$name.log dict=() res
+  local work=$BUILD/corpus/$short log=$BUILD/$name.log dict=() res seed=()
+  if [ "${FUZZ_FRESH:-0}" = 1 ]; then
+    work=$BUILD/corpus-fresh/$short
+    rm -rf "$work"
+  fi
+  [ -z "${FUZZ_SEED:-}" ] || seed=(-seed="$FUZZ_SEED")
   mkdir -p "$work" "tests/fuzz/corpus/$short"
   if [ -f "tests/fuzz/$short.dict" ]; then
     dict=(-dict="tests/fuzz/$short.dict")
   elif [ -f "tests/fuzz/${short%%_*}.dict" ]; then
     dict=(-dict="tests/fuzz/${short%%_*}.dict")
   fi
-  if "$BUILD/$name" "${dict[@]}" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+  if "$BUILD/$name" "${dict[@]}" "${seed[@]}" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix=tests/fuzz/crashes/"$short"- "$work" "tests/fuzz/corpus/$short" >"$log" 2>&1; then
     res=ok
   else
