@@ -5,10 +5,8 @@
  * simulated time as fast as one core goes. The answer is CPU seconds per
  * second of consultation, i.e. the share of one core a recorded call costs.
  *
- * Build and run by hand (like tests/unit/media/bench_forward.c):
- *   cc -O2 -D_GNU_SOURCE -I. bench/recording_cost.c build/libly_media.a build/libly_core.a \
- *      -lopus -logg -lssl -lcrypto -lsrtp2 -ljansson -lsqlite3 -lm -lpthread -o /tmp/recording_cost
- *   /tmp/recording_cost [rooms=20] [seconds=60] [dir=/tmp]
+ * Built by CMake (bench_recording_cost); `make bench` runs a short version:
+ *   build/bench_recording_cost [rooms=20] [seconds=60] [dir=/tmp]
  */
 #include <math.h>
 #include <opus/opus.h>

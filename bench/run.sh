@@ -30,5 +30,9 @@ chrt -f 1 true 2>/dev/null && FIFO=(chrt -f 1)
 "${FIFO[@]}" "$(dirname "$BIN")/bench_forward" --cpus "${SERVER_CPU:-0},${LOADGEN_CPU:-1}" --seconds 1 \
   --rates 8000,16000,24000,32000
 echo
+echo "== recording (issue 5): CPU per recorded consultation (bench/recording_cost.c); forwarding with every room recorded vs none (bench/forward_recording.c)"
+"$(dirname "$BIN")/bench_recording_cost" 10 20 "${TMPDIR:-/tmp}"
+"$(dirname "$BIN")/bench_forward_recording" 80 3 "${TMPDIR:-/tmp}"
+echo
 echo "== media: Lianyi vs Janus vs a raw UDP relay — 1:1 and 3-party consultations per core, CPU-µs per packet, latency; signalling sessions (bench/media.sh --short; bench/media.sh writes bench/results/)"
 BIN="$BIN" bench/media.sh --short || echo "(media.sh did not finish: see above)"
