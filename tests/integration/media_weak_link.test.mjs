@@ -8,7 +8,8 @@
 // near 20 %. Loss above 10 % for 5 s: the relay stops forwarding video to the
 // doctor (media.weak_link audio_only) while the audio goes on; once the shim
 // stops dropping and the loss stays under 2 % for 10 s, video resumes —
-// about 10-13 s after the shim stops, not a report interval or two later.
+// about 10-11 s after the shim stops (15 s at most), not a report interval or
+// two later.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -169,7 +170,10 @@ test('20 % loss toward the doctor: video pauses (audio goes on), and resumes onc
     + `video resumed ${tGood} ms after the loss ended`);
   assert.ok(tWeak >= 4000, `not before 5 s of loss (${tWeak} ms)`);
   // the good period starts with the interval of the first good report (the
-  // one before it may still cover some loss) and the relay checks every second
-  assert.ok(tGood >= 9000 && tGood <= 13500, `resumed 10-13 s after the loss ended (${tGood} ms)`);
+  // one before it may still cover some loss) and the relay checks every second;
+  // quiet runs give 10.3-10.8 s. The bound leaves room for a late receiver
+  // report on a loaded machine (libwebrtc spaces them 2.5-7.5 s apart) and
+  // still fails the old behaviour (19-24 s: a report interval or two late).
+  assert.ok(tGood >= 9000 && tGood <= 15000, `resumed 10-15 s after the loss ended (${tGood} ms)`);
   passed = true;
 });
