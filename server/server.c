@@ -323,6 +323,13 @@ static int create_lws(struct ly_server *srv, const char *host, int port) {
   rc = watch_signals(srv, vh);
   if (rc == 0) rc = relay_adopt(srv, vh);
   if (rc == 0) rc = offload_start(srv, vh);
+  /* Initialise the protocols now (lws would on its first service turn): the
+   * "default" option that sends /ws upgrades to signalling is read there, and
+   * our own listener may accept a connection before lws first services. */
+  if (rc == 0 && lws_protocol_init(srv->lws) != 0) {
+    LY_ERROR(&srv->log, "server.vhost_failed", "cannot initialise the server's protocols");
+    rc = LY_EIO;
+  }
   return rc ? rc : listener_open(srv, vh, host, port);
 }
 

@@ -182,3 +182,19 @@ test('more missed events than the replay buffer holds: missed is reported', asyn
   p2.close();
   d.close();
 });
+
+// The first WebSocket after a (re)start: our own listener may accept it before
+// lws has serviced once, and the upgrade must still reach signalling (it was
+// refused about half the time when lws set up its protocols lazily).
+test('a WebSocket opened the moment a restarted server listens is served', async () => {
+  const s = await startServer();
+  try {
+    const token = await s.login('patient1');
+    for (let i = 0; i < 12; i++) {
+      await s.stop();
+      await s.start();
+      const c = await Client.open(s, token);
+      await c.close();
+    }
+  } finally { await s.stop(); }
+});
