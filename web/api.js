@@ -35,6 +35,12 @@ export function idle(ms = 1500) {
   });
 }
 
+// While logging out no new authenticated request starts (a screen that chains
+// one request on another would otherwise send the next with a session being
+// revoked, and get 401): they fail at once as handled 'session.closing' errors.
+let closing = false;
+export function setClosing(on) { closing = on; }
+
 export function onSessionExpired(fn) { expiredHandler = fn; }
 
 // Lets ws.js report a rejected token the same way a REST 401 is reported.
@@ -43,13 +49,19 @@ export function notifySessionExpired(err) { expiredHandler(err); }
 // api('GET', '/api/v1/me')
 // options: body (sent as JSON), auth (default true: send the token), expire
 // (default = auth: treat a 401 as an expired session), signal (AbortSignal),
-// headers (more request headers, e.g. Idempotency-Key).
-export async function api(method, path, { body, auth = true, expire = auth, signal, headers: extra } = {}) {
+// headers (more request headers, e.g. Idempotency-Key), allowClosing (the
+// logout's own request, sent while others are held back).
+export async function api(method, path, { body, auth = true, expire = auth, signal, headers: extra, allowClosing = false } = {}) {
   // The server words its messages and picks names in the Accept-Language.
   const headers = { Accept: 'application/json', 'Accept-Language': getLang(), ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const token = auth ? getToken() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (closing && token && !allowClosing) {
+    const err = new ApiError(0, 'session.closing', 'logging out');
+    err.handled = true;
+    throw err;
+  }
 
   let res, text;
   inFlight += 1;

@@ -8,7 +8,7 @@
 // the user back to the route they wanted.
 
 import { setLang, t } from './i18n.js';
-import { api, onSessionExpired, idle } from './api.js';
+import { api, onSessionExpired, idle, setClosing } from './api.js';
 import { closeSocket } from './ws.js';
 import {
   getToken, setSession, clearSession, getAccount, setAccount,
@@ -57,11 +57,13 @@ function sessionExpired() {
 
 async function logout() {
   notify.stop();
-  await idle(); // the page's own requests finish with the session they started with
+  setClosing(true); // nothing new starts; what is in flight finishes with its session
+  await idle();
   try {
-    await api('DELETE', '/api/v1/sessions/current', { expire: false });
+    await api('DELETE', '/api/v1/sessions/current', { expire: false, allowClosing: true });
   } catch { /* the session is gone either way */ }
   clearSession();
+  setClosing(false);
   closeSocket();
   takeReturnRoute();
   go('#/login');
