@@ -113,7 +113,8 @@ int rtcp_parse_sdes_cname(const struct rtcp_pkt *p, uint32_t *ssrc, char *cname,
   if (p->type != RTCP_SDES) return LY_EPARSE;
   size_t off = 4;
   for (unsigned c = 0; c < p->count; c++) {
-    if (p->len - off < 4) return LY_EPARSE;
+    /* off may pass the end after padding the previous chunk: compare first */
+    if (off > p->len || p->len - off < 4) return LY_EPARSE;
     uint32_t s = rd32(p->data + off);
     off += 4;
     for (;;) { /* items until the null item */
