@@ -13,23 +13,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { createRequire } from 'node:module';
 import { startServer } from '../lib/server.mjs';
 import { Client, accountId, book, sleep } from './signalling-client.mjs';
+import { until, wrtc } from './wrtc-party.mjs';
 
-const require = createRequire(import.meta.url);
-const wrtc = require('@roamhq/wrtc');
-process.on('beforeExit', () => process.exit()); // libwebrtc's static destructors crash at exit
-
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 // The proxy: the first peer that writes to it is the client; everything from
 // the relay goes back to it, minus the RTP packets drop() picks.
